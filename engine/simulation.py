@@ -1,0 +1,139 @@
+"""What every simulation offers the engine thread, the panels and the command line."""
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from engine.history import BoundedHistory
+from engine.params import ParamSpec, ParameterError, spec_table, validate_params
+
+
+class Simulation(ABC):
+    """A plain object: parameters, ``step()``, ``snapshot()``.
+
+    Subclasses declare ``NAME``, ``PARAMS`` and ``METRICS`` and implement ``_build`` (fresh
+    networks and data from the seed), ``_train_step`` (one optimisation step, returning the
+    training loss) and ``_evaluate`` (metrics on the fixed evaluation set).
+    """
+
+    NAME: str = ""
+    PARAMS: tuple[ParamSpec, ...] = ()
+    METRICS: tuple[str, ...] = ()
+    EVAL_INTERVAL: int = 10
+    DEFAULT_STEPS: int = 1000
+
+    def __init__(self, **params: object):
+        self.params = validate_params(self.PARAMS, params)
+        self._specs = spec_table(self.PARAMS)
+        self.reset()
+
+    # -- parameters -----------------------------------------------------------------------
+    def set_param(self, name: str, value: object) -> None:
+        """Validate and apply one parameter; live ones act from the next step."""
+        if name not in self._specs:
+            raise ParameterError(f"unknown parameter {name!r} for {self.NAME}")
+        value = self._specs[name].validate(value)
+        old = self.params[name]
+        self.params[name] = value
+        if old != value:
+            self._on_param_changed(name, old, value)
+
+    def _on_param_changed(self, name: str, old: object, new: object) -> None:
+        """Hook for parameters whose change needs more than a new value (e.g. a new teacher)."""
+
+    # -- life cycle -----------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Fresh networks and data from the seed: the same seed gives the same run."""
+        if seed is not None:
+            self.params["seed"] = self._specs["seed"].validate(seed)
+        self.step_count = 0
+        self.diverged_at_step: int | None = None
+        self.divergence_reason = ""
+        self._loss_sum = 0.0
+        self._loss_count = 0
+        self.history = BoundedHistory(self.METRICS)
+        self._build()
+        self.latest = self._evaluate(float("nan"))
+        self.history.record(0, self.latest)
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at_step is not None
+
+    def step(self, count: int = 1) -> None:
+        """Run up to ``count`` optimisation steps; stops at the step where training diverges."""
+        for _ in range(count):
+            if self.diverged:
+                return
+            with np.errstate(all="ignore"):
+                loss = self._train_step()
+            self.step_count += 1
+            if not math.isfinite(loss) or not self._weights_finite():
+                self.diverged_at_step = self.step_count
+                self.divergence_reason = self._divergence_cause()
+                return
+            self._loss_sum += loss
+            self._loss_count += 1
+            if self.step_count % self.EVAL_INTERVAL == 0:
+                self._record()
+
+    def _record(self) -> None:
+        mean_loss = self._loss_sum / max(self._loss_count, 1)
+        self._loss_sum, self._loss_count = 0.0, 0
+        with np.errstate(all="ignore"):
+            metrics = self._evaluate(mean_loss)
+        if all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+            self.latest = metrics
+            self.history.record(self.step_count, metrics)
+
+    def run(self, steps: int) -> float:
+        """Train ``steps`` steps headless; returns the wall time in seconds."""
+        start = time.perf_counter()
+        self.step(steps)
+        if self.step_count % self.EVAL_INTERVAL and not self.diverged:
+            self._record()
+        return time.perf_counter() - start
+
+    def _divergence_cause(self) -> str:
+        return (
+            f"the loss or the weights became infinite or NaN at step {self.step_count}; "
+            f"the learning rate ({self.params['learning_rate']:g}) is the likely cause"
+        )
+
+    # -- subclass hooks -------------------------------------------------------------------
+    @abstractmethod
+    def _build(self) -> None: ...
+
+    @abstractmethod
+    def _train_step(self) -> float: ...
+
+    @abstractmethod
+    def _evaluate(self, loss: float) -> dict[str, float]: ...
+
+    @abstractmethod
+    def _weights_finite(self) -> bool: ...
+
+    @abstractmethod
+    def snapshot(self) -> dict: ...
+
+    # -- summaries ------------------------------------------------------------------------
+    def summary(self, seconds: float) -> dict:
+        """What ``distill-lab run --json`` prints."""
+        return {
+            "simulation": self.NAME,
+            "config": dict(self.params),
+            "steps": self.step_count,
+            "seconds": round(seconds, 4),
+            "diverged": self.diverged,
+            "diverged_at_step": self.diverged_at_step,
+            "final": {k: v for k, v in self.latest.items()},
+            "history": self.history.as_dict(),
+        }
+
+
+def all_finite(arrays: list[np.ndarray]) -> bool:
+    """True when every entry of every array is finite."""
+    return all(np.isfinite(a).all() for a in arrays)
