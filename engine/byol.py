@@ -221,6 +221,41 @@ class BYOLSimulation(Simulation):
         }
 
 
+def byol_verdict(std_normalized: float, dim: int, effective_rank: float) -> str:
+    """The live state in a few words, from the collapse metrics alone.
+
+    std x sqrt(d) below 0.1 is complete collapse (every input gets almost the same output);
+    below 0.3, or an effective rank under 2, the outputs use only a few directions.
+    """
+    spread = std_normalized * np.sqrt(dim)
+    if spread < 0.1:
+        return "collapsed"
+    if spread < 0.3 or effective_rank < 2.0:
+        return "partly collapsed"
+    return "healthy"
+
+
+def describe_guards(params: dict) -> str:
+    """The guard settings in words, and what the papers say they lead to."""
+    on = lambda flag: "on" if params[flag] else "OFF"  # noqa: E731
+    settings = (f"EMA teacher {on('ema')} · stop-gradient {on('stop_gradient')} · "
+                f"predictor {on('predictor')}")
+    if not params["stop_gradient"]:
+        consequence = ("no stop-gradient: the loss can reach zero by giving every input the same "
+                       "output (SimSiam Fig. 2, BYOL Table 19)")
+    elif not params["predictor"]:
+        consequence = ("no predictor: student and teacher are compared directly; collapse is the "
+                       "easy way down (BYOL Table 5b, SimSiam Table 1)")
+    elif not params["ema"]:
+        speed = params["predictor_lr_multiplier"]
+        consequence = (f"SimSiam: the teacher is the student; the predictor learns {speed:g}x as fast. "
+                       "A fast predictor keeps it alive, a slow one may not (BYOL App. I)")
+    else:
+        consequence = ("BYOL: the student predicts a slow-moving teacher; nothing rewards a "
+                       "constant output (BYOL Table 5)")
+    return f"{settings}  →  {consequence}"
+
+
 def _accumulate(total: list[np.ndarray], extra: list[np.ndarray]) -> None:
     for t, e in zip(total, extra):
         t += e

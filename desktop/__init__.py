@@ -1,0 +1,1 @@
+"""The Distill Lab application: main window, engine thread, menus, command line."""

@@ -1,0 +1,30 @@
+"""The pages of the app, in the order of their keyboard numbers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: its key (used by --page and scenarios), its tab title, and how to build it."""
+
+    key: str
+    title: str
+    simulation_class: Callable | None
+    panel_class: Callable
+
+
+def all_pages() -> list[Page]:
+    """Imported lazily so the command line can train headless without loading Qt."""
+    from engine.byol import BYOLSimulation
+    from widgets.byol_panel import BYOLPanel
+
+    return [
+        Page("byol", "1 · BYOL guards", BYOLSimulation, BYOLPanel),
+    ]
+
+
+def all_pages_keys() -> list[str]:
+    """The page keys, without building anything."""
+    return [page.key for page in all_pages()]

@@ -1,0 +1,355 @@
+"""DINO: a student matches an EMA teacher's sharpened, centred distribution over K prototypes.
+
+Student and teacher are the same network, backbone -> DINO head: an MLP to a small bottleneck,
+l2-normalisation, and a weight-normalised last layer without bias whose K columns are the learned
+prototypes (DINO's ``DINOHead`` with ``norm_last_layer=True``). Its outputs are cosines in [-1, 1].
+
+    P_s = softmax(s / student_temperature)
+    P_t = softmax((t - c) / teacher_temperature)      (no gradient flows into the teacher)
+    loss = H(P_t(view a), P_s(view b)), over the two views with a != b (same-view pairs skipped)
+    c <- center_momentum c + (1 - center_momentum) mean(teacher outputs)   (DINOLoss.update_center)
+    teacher <- ema_momentum teacher + (1 - ema_momentum) student
+
+Sharpening (a teacher temperature below the student's) alone drives every sample to one
+prototype; centering alone drives the output to uniform; together they balance (DINO Fig. 7).
+Nothing here looks at which regime it is in: the regimes come from the gradients, the EMA and the
+centre.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.data import ToyWorld, ToyWorldConfig
+from engine.metrics import knn_accuracy
+from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
+from engine.optim import SGD, ema_update
+from engine.params import ParamSpec
+from engine.simulation import Simulation, all_finite
+
+EVALUATION_SIZE = 512
+
+DINO_PARAMS = (
+    ParamSpec("teacher_temperature", float, 0.04, "Teacher temperature",
+              "Sharpening: the teacher's softmax temperature. Below the student's it makes the "
+              "targets more confident than the student; at or above it, nothing sharpens and "
+              "centering alone flattens the output to uniform.",
+              0.01, 1.0, log_scale=True, flag="teacher_temp"),
+    ParamSpec("student_temperature", float, 0.1, "Student temperature",
+              "The student's softmax temperature (DINO: 0.1).",
+              0.01, 1.0, log_scale=True, flag="student_temp"),
+    ParamSpec("centering", bool, True, "Centering",
+              "Subtract a running mean of the teacher's outputs before its softmax, so no "
+              "prototype can win for every sample. Off: sharpening alone collapses the output "
+              "onto one prototype."),
+    ParamSpec("center_momentum", float, 0.9, "Centre momentum",
+              "centre <- momentum x centre + (1 - momentum) x batch mean of the teacher's "
+              "outputs (DINO: 0.9; 0.999 is too slow to stop a collapse).", 0.0, 0.999),
+    ParamSpec("ema_momentum", float, 0.99, "EMA momentum",
+              "Teacher <- momentum x teacher + (1 - momentum) x student, after every step.",
+              0.9, 0.9999),
+    ParamSpec("num_prototypes", int, 32, "Prototypes (K)",
+              "Size K of the output distribution; the uniform output has entropy log K "
+              "(takes effect on reset).", 2, 256, live=False, flag="prototypes"),
+    ParamSpec("learning_rate", float, 0.05, "Learning rate",
+              "SGD step size (momentum 0.9).", 1e-4, 10.0, log_scale=True, flag="lr"),
+    ParamSpec("weight_decay", float, 1e-4, "Weight decay",
+              "L2 penalty on every student weight.", 0.0, 0.1),
+    ParamSpec("teacher_temperature_warmup", bool, False, "Teacher temperature warm-up",
+              "Raise the teacher temperature linearly from the warm-up start value to the "
+              "teacher temperature over the first warm-up steps (DINO: 0.04 -> 0.07).",
+              flag="teacher_temp_warmup"),
+    ParamSpec("warmup_start_temperature", float, 0.04, "Warm-up start temperature",
+              "The teacher temperature at step 0 when the warm-up is on.",
+              0.01, 1.0, log_scale=True, flag="warmup_start_temp"),
+    ParamSpec("warmup_steps", int, 500, "Warm-up steps",
+              "Steps over which the warm-up reaches the teacher temperature.", 1, 100_000),
+    ParamSpec("batch_size", int, 128, "Batch size",
+              "Samples per step, two augmented views each (takes effect on reset).",
+              8, 1024, live=False),
+    ParamSpec("seed", int, 0, "Seed",
+              "Same seed, same initial networks and same data.", 0, 2**31 - 1, live=False),
+    ParamSpec("chosen_sample", int, 0, "Sample shown",
+              "Which evaluation sample's teacher and student distributions are shown "
+              "(display only: training ignores it).", 0, EVALUATION_SIZE - 1),
+)
+
+
+# -- verdict ------------------------------------------------------------------------------------
+# Thresholds, as fractions of log K (the entropy of the uniform distribution):
+# - usage entropy below 0.3 log K: the batch-mean teacher distribution sits on one or two
+#   prototypes out of K, so one prototype dominates (DINO Fig. 7, sharpening only);
+# - per-sample teacher entropy above 0.8 log K: every sample's distribution is nearly flat,
+#   so the output is uniform (DINO Fig. 7, centering only);
+# - anything else is healthy: confident per sample while many prototypes are used.
+# The two collapse tests cannot both hold: the entropy of a mean is at least the mean entropy.
+DOMINANT_USAGE_FRACTION = 0.3
+UNIFORM_ENTROPY_FRACTION = 0.8
+
+
+def dino_verdict(teacher_entropy: float, usage_entropy: float, num_prototypes: int) -> str:
+    """One of "one prototype dominates", "uniform", "healthy" for DINO's two collapse metrics.
+
+    ``teacher_entropy`` is the mean per-sample entropy of the teacher distribution and
+    ``usage_entropy`` the entropy of its batch mean, both in nats, over ``num_prototypes``.
+    """
+    log_k = math.log(num_prototypes)
+    if usage_entropy < DOMINANT_USAGE_FRACTION * log_k:
+        return "one prototype dominates"
+    if teacher_entropy > UNIFORM_ENTROPY_FRACTION * log_k:
+        return "uniform"
+    return "healthy"
+
+
+# -- softmax and cross-entropy ------------------------------------------------------------------
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature``."""
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    e = np.exp(scaled)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Row-wise log-softmax of ``logits / temperature``."""
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    return scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
+
+
+def cross_entropy_to_student(
+    teacher_probs: np.ndarray, student_logits: np.ndarray, student_temperature: float
+) -> tuple[float, np.ndarray]:
+    """Mean over the batch of H(P_t, softmax(s / tau_s)), and its gradient wrt the logits ``s``.
+
+    The teacher's probabilities are a fixed target: no gradient is returned for them.
+    """
+    batch = student_logits.shape[0]
+    log_p = log_softmax(student_logits, student_temperature)
+    loss = float(-np.sum(teacher_probs * log_p) / batch)
+    grad = (np.exp(log_p) - teacher_probs) / (student_temperature * batch)
+    return loss, grad
+
+
+def entropy(probs: np.ndarray) -> np.ndarray:
+    """Entropy in nats of each row (0 log 0 = 0)."""
+    return -np.sum(probs * np.log(np.where(probs > 0.0, probs, 1.0)), axis=-1)
+
+
+# -- the DINO head ------------------------------------------------------------------------------
+def l2_normalize_forward(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``z`` scaled to unit length, and the row norms (for the backward pass)."""
+    norms = np.linalg.norm(z, axis=1, keepdims=True) + 1e-12
+    return z / norms, norms
+
+
+def l2_normalize_backward(unit: np.ndarray, norms: np.ndarray, grad_unit: np.ndarray) -> np.ndarray:
+    """dLoss/dz from dLoss/d(z/|z|): the radial part is removed and the rest scaled by 1/|z|."""
+    radial = np.sum(grad_unit * unit, axis=1, keepdims=True)
+    return (grad_unit - radial * unit) / norms
+
+
+def weight_norm_forward(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of ``v`` scaled to unit length (weight normalisation with the gain fixed at 1)."""
+    norms = np.linalg.norm(v, axis=0, keepdims=True) + 1e-12
+    return v / norms, norms
+
+
+def weight_norm_backward(w: np.ndarray, norms: np.ndarray, grad_w: np.ndarray) -> np.ndarray:
+    """dLoss/dv from dLoss/dw, w = v / |v| column-wise."""
+    radial = np.sum(grad_w * w, axis=0, keepdims=True)
+    return (grad_w - radial * w) / norms
+
+
+def head_forward(
+    mlp: list[np.ndarray], prototypes: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, tuple]:
+    """DINO head: MLP -> l2-normalised bottleneck -> weight-normalised prototypes (no bias).
+
+    Returns the logits (cosines between the bottleneck and each prototype) and a cache.
+    """
+    z, mlp_cache = mlp_forward(mlp, x)
+    unit, z_norms = l2_normalize_forward(z)
+    w, w_norms = weight_norm_forward(prototypes)
+    return unit @ w, (mlp_cache, unit, z_norms, w, w_norms)
+
+
+def head_backward(
+    mlp: list[np.ndarray], prototypes: np.ndarray, cache: tuple, grad_logits: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Gradients of the head's MLP weights, its prototype matrix and its input."""
+    mlp_cache, unit, z_norms, w, w_norms = cache
+    grad_prototypes = weight_norm_backward(w, w_norms, unit.T @ grad_logits)
+    grad_z = l2_normalize_backward(unit, z_norms, grad_logits @ w.T)
+    mlp_grads, grad_x = mlp_backward(mlp, mlp_cache, grad_z)
+    return mlp_grads, grad_prototypes, grad_x
+
+
+class DINONetwork:
+    """Backbone MLP and DINO head, as plain arrays so the teacher can be an EMA of the student."""
+
+    def __init__(self, backbone: list[np.ndarray], head: list[np.ndarray], prototypes: np.ndarray):
+        self.backbone = backbone
+        self.head = head
+        self.prototypes = prototypes
+
+    @property
+    def arrays(self) -> list[np.ndarray]:
+        """Every weight, in a fixed order (for the optimiser and the EMA)."""
+        return self.backbone + self.head + [self.prototypes]
+
+    def copy(self) -> "DINONetwork":
+        return DINONetwork(copy_params(self.backbone), copy_params(self.head),
+                           self.prototypes.copy())
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """Representation (backbone output), logits and the cache for ``backward``."""
+        representation, backbone_cache = mlp_forward(self.backbone, x)
+        logits, head_cache = head_forward(self.head, self.prototypes, representation)
+        return representation, logits, (backbone_cache, head_cache)
+
+    def backward(self, cache: tuple, grad_logits: np.ndarray) -> list[np.ndarray]:
+        """Gradients of every weight (in ``arrays`` order) from dLoss/dlogits."""
+        backbone_cache, head_cache = cache
+        head_grads, prototype_grad, grad_representation = head_backward(
+            self.head, self.prototypes, head_cache, grad_logits)
+        backbone_grads, _ = mlp_backward(self.backbone, backbone_cache, grad_representation)
+        return backbone_grads + head_grads + [prototype_grad]
+
+
+class DINOSimulation(Simulation):
+    """DINO on the toy world, with centering, sharpening and their momenta as live controls."""
+
+    NAME = "dino"
+    PARAMS = DINO_PARAMS
+    METRICS = ("loss", "teacher_entropy", "usage_entropy", "kl_teacher_student", "knn_accuracy")
+    DEFAULT_STEPS = 1500
+    WORLD = ToyWorldConfig()
+    HIDDEN = 64
+    REPRESENTATION_DIM = 32
+    BOTTLENECK_DIM = 16
+    EVALUATION_SIZE = EVALUATION_SIZE
+
+    def _build(self) -> None:
+        seed = self.params["seed"]
+        self.num_prototypes = self.params["num_prototypes"]
+        self.world = ToyWorld(self.WORLD, seed)
+        rng = np.random.default_rng([seed, 20])
+        backbone = init_mlp([self.WORLD.input_dim, self.HIDDEN, self.REPRESENTATION_DIM], rng)
+        head = init_mlp([self.REPRESENTATION_DIM, self.HIDDEN, self.BOTTLENECK_DIM], rng)
+        prototypes = rng.standard_normal((self.BOTTLENECK_DIM, self.num_prototypes))
+        self.student = DINONetwork(backbone, head, prototypes)
+        self.teacher = self.student.copy()
+        self.optimizer = SGD(self.student.arrays)
+        self.center = np.zeros(self.num_prototypes)
+        # Two fixed views of each evaluation sample; the first is ToyWorld.evaluation_set's view.
+        eval_rng = np.random.default_rng([seed, 3])
+        self.eval_labels, eval_content = self.world.sample_content(self.EVALUATION_SIZE, eval_rng)
+        self.eval_views = (self.world.augment(eval_content, eval_rng),
+                           self.world.augment(eval_content, eval_rng))
+
+    def teacher_temperature_now(self) -> float:
+        """The teacher temperature this step, following the linear warm-up when it is on."""
+        p = self.params
+        if not p["teacher_temperature_warmup"] or self.step_count >= p["warmup_steps"]:
+            return p["teacher_temperature"]
+        fraction = self.step_count / p["warmup_steps"]
+        start = p["warmup_start_temperature"]
+        return start + fraction * (p["teacher_temperature"] - start)
+
+    def teacher_probabilities(self, teacher_logits: np.ndarray) -> np.ndarray:
+        """P_t = softmax((t - c) / tau_t); the centre is subtracted only when centering is on."""
+        centred = teacher_logits - self.center if self.params["centering"] else teacher_logits
+        return softmax(centred, self.teacher_temperature_now())
+
+    # -- one step -------------------------------------------------------------------------
+    def _train_step(self) -> float:
+        p = self.params
+        _, content = self.world.sample_content(p["batch_size"])
+        views = (self.world.augment(content), self.world.augment(content))
+
+        teacher_logits = [self.teacher.forward(x)[1] for x in views]
+        teacher_probs = [self.teacher_probabilities(t) for t in teacher_logits]
+        student = [self.student.forward(x) for x in views]
+
+        # Each view's student output predicts the teacher on the other view; same-view pairs
+        # are skipped and the two terms averaged, as in DINOLoss.
+        loss_total = 0.0
+        grads = [np.zeros_like(w) for w in self.student.arrays]
+        for teacher_view, student_view in ((0, 1), (1, 0)):
+            _, student_logits, cache = student[student_view]
+            loss, grad_logits = cross_entropy_to_student(
+                teacher_probs[teacher_view], student_logits, p["student_temperature"])
+            loss_total += 0.5 * loss
+            for total, g in zip(grads, self.student.backward(cache, 0.5 * grad_logits)):
+                total += g
+
+        self.optimizer.step(self.student.arrays, grads, p["learning_rate"], p["weight_decay"])
+        ema_update(self.teacher.arrays, self.student.arrays, p["ema_momentum"])
+        batch_center = np.concatenate(teacher_logits).mean(axis=0)
+        m = p["center_momentum"]
+        # The centre is tracked even while centering is off, so switching it on starts current.
+        self.center = m * self.center + (1.0 - m) * batch_center
+        return loss_total
+
+    def _weights_finite(self) -> bool:
+        return all_finite(self.student.arrays + self.teacher.arrays + [self.center])
+
+    # -- metrics --------------------------------------------------------------------------
+    def _evaluate(self, loss: float) -> dict[str, float]:
+        tau_s = self.params["student_temperature"]
+        teacher_probs = [self.teacher_probabilities(self.teacher.forward(x)[1])
+                         for x in self.eval_views]
+        student = [self.student.forward(x) for x in self.eval_views]
+        student_log_probs = [log_softmax(logits, tau_s) for _, logits, _ in student]
+        eval_representation = student[0][0]
+        # Cross-view, as in the loss: H(P_t(a), P_s(b)) = h(P_t(a)) + KL(P_t(a) || P_s(b)).
+        teacher_entropy = float(np.mean([entropy(t).mean() for t in teacher_probs]))
+        kl = 0.0
+        for a, b in ((0, 1), (1, 0)):
+            t = teacher_probs[a]
+            log_t = np.log(np.where(t > 0.0, t, 1.0))
+            kl += 0.5 * float(np.mean(np.sum(t * (log_t - student_log_probs[b]), axis=1)))
+        usage = 0.5 * (teacher_probs[0].mean(axis=0) + teacher_probs[1].mean(axis=0))
+        metrics = {
+            "loss": float(loss),
+            "teacher_entropy": teacher_entropy,
+            "usage_entropy": float(entropy(usage)),
+            "kl_teacher_student": max(kl, 0.0),
+            "knn_accuracy": knn_accuracy(eval_representation, self.eval_labels),
+            "num_prototypes": self.num_prototypes,
+        }
+        if all(math.isfinite(v) for k, v in metrics.items() if k != "loss"):
+            # Kept for snapshot() only when finite, like the metrics the base class records.
+            self._eval_usage = usage
+            self._eval_teacher_probs = teacher_probs[0]
+            self._eval_student_probs = np.exp(student_log_probs[1])
+        return metrics
+
+    def snapshot(self) -> dict:
+        """Fresh arrays for the panels: they never see the live training state."""
+        chosen = self.params["chosen_sample"]
+        latest = dict(self.latest)
+        return {
+            "simulation": self.NAME,
+            "step": self.step_count,
+            "params": dict(self.params),
+            "latest": latest,
+            "history": {"step": self.history.steps(),
+                        **{name: self.history.column(name) for name in self.METRICS}},
+            "num_prototypes": self.num_prototypes,
+            "log_k": math.log(self.num_prototypes),
+            "teacher_temperature_now": self.teacher_temperature_now(),
+            "prototype_usage": self._eval_usage.copy(),
+            # The teacher on the sample's first view and the student on its second view: the
+            # distribution the student is trained to match, and its attempt.
+            "teacher_distribution": self._eval_teacher_probs[chosen].copy(),
+            "student_distribution": self._eval_student_probs[chosen].copy(),
+            "chosen_label": int(self.eval_labels[chosen]),
+            "center": self.center.copy(),
+            "verdict": dino_verdict(latest["teacher_entropy"], latest["usage_entropy"],
+                                    self.num_prototypes),
+            "diverged_at_step": self.diverged_at_step,
+            "divergence_reason": self.divergence_reason,
+        }

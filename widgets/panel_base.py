@@ -1,0 +1,154 @@
+"""What every training page shares: a caption line, a control column with the transport bar,
+a grid of plots, and the wiring to an engine controller.
+
+A page subclass builds its own controls and plots and draws snapshots; it never touches the
+simulation, only sends parameter changes and commands through the controller.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from engine.params import ParamSpec, spec_table
+from widgets.controls import ParamCheck, ParamSlider, TransportBar
+from widgets.theme import LIGHT, Theme
+
+
+class SimulationPanel(QtWidgets.QWidget):
+    """Base class of the pages that train a simulation."""
+
+    PAGE_KEY = ""
+    TITLE = ""
+    PARAMS: tuple[ParamSpec, ...] = ()
+
+    def __init__(self, controller, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.theme = theme
+        self.zoom = 1.0
+        self.specs = spec_table(self.PARAMS)
+        self.controls: dict[str, ParamSlider | ParamCheck] = {}
+        self.plots = []
+        self.snapshot: dict | None = None
+
+        # build
+        self.caption = QtWidgets.QLabel()
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.verdict = QtWidgets.QLabel()
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        self.message = QtWidgets.QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.transport = TransportBar(self.specs["seed"])
+
+        control_column = QtWidgets.QWidget()
+        control_column.setObjectName("controls")
+        self.control_layout = QtWidgets.QVBoxLayout(control_column)
+        self.control_layout.addWidget(self.transport)
+        self.build_controls(self.control_layout)
+        self.control_layout.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(control_column)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(330)
+        scroll.setMaximumWidth(420)
+        self.control_scroll = scroll
+
+        plot_area = QtWidgets.QWidget()
+        self.plot_grid = QtWidgets.QGridLayout(plot_area)
+        self.plot_grid.setContentsMargins(0, 0, 0, 0)
+        self.plot_grid.setSpacing(6)
+        self.build_plots(self.plot_grid)
+
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(scroll)
+        body.addWidget(plot_area, 1)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        outer.addWidget(self.verdict)
+        outer.addWidget(self.caption)
+        outer.addWidget(self.message)
+        outer.addLayout(body, 1)
+
+        # wire
+        self.transport.play_toggled.connect(self._on_play)
+        self.transport.step_requested.connect(lambda: controller.step(1))
+        self.transport.reset_requested.connect(controller.reset)
+        self.transport.speed_changed.connect(controller.set_speed)
+        controller.snapshot.connect(self.draw_snapshot)
+        controller.message.connect(self.show_message)
+        controller.running_changed.connect(self.transport.show_running)
+
+    # -- controls helpers -----------------------------------------------------------------
+    def add_check(self, layout: QtWidgets.QLayout, name: str) -> ParamCheck:
+        check = ParamCheck(self.specs[name])
+        check.value_changed.connect(self.send_param)
+        layout.addWidget(check)
+        self.controls[name] = check
+        return check
+
+    def add_slider(self, layout: QtWidgets.QLayout, name: str, **options) -> ParamSlider:
+        slider = ParamSlider(self.specs[name], **options)
+        slider.value_changed.connect(self.send_param)
+        layout.addWidget(slider)
+        self.controls[name] = slider
+        return slider
+
+    def apply_param(self, name: str, value: object) -> None:
+        """Set a control to ``value`` and send it to the engine, as if the user had moved it."""
+        self.controls[name].set_value(value)
+        self.send_param(name, value)
+
+    def send_param(self, name: str, value: object) -> None:
+        """Send a parameter change to the engine (applied from its next step)."""
+        self.show_message("")
+        self.controller.set_param(name, value)
+
+    def _on_play(self, running: bool) -> None:
+        self.controller.play() if running else self.controller.pause()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # -- drawing --------------------------------------------------------------------------
+    def draw_snapshot(self, snapshot: dict) -> None:
+        """Show a snapshot: the caption from its parameters, then the page's plots."""
+        self.snapshot = snapshot
+        if snapshot.get("diverged_at_step") is not None:
+            headline, kind = f"DIVERGED at step {snapshot['diverged_at_step']}: press Reset", "diverged"
+            detail = snapshot["divergence_reason"]
+        else:
+            headline, kind, detail = self.live_state(snapshot)
+        colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed}.get(kind, self.theme.warning)
+        self.verdict.setText(headline)
+        self.verdict.setStyleSheet(f"color: {colour};")
+        self.caption.setText(f"{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
+        self.draw(snapshot)
+
+    def set_theme(self, theme: Theme, zoom: float) -> None:
+        self.theme, self.zoom = theme, zoom
+        for plot in self.plots:
+            plot.apply_style(theme, zoom)
+        if self.snapshot is not None:
+            self.draw(self.snapshot)
+
+    # -- page hooks -----------------------------------------------------------------------
+    def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
+        raise NotImplementedError
+
+    def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
+        raise NotImplementedError
+
+    def caption_text(self, params: dict) -> str:
+        raise NotImplementedError
+
+    def live_state(self, snapshot: dict) -> tuple[str, str, str]:
+        """(headline, kind, detail) of the live state; kind is healthy, collapsed or another word."""
+        raise NotImplementedError
+
+    def draw(self, snapshot: dict) -> None:
+        raise NotImplementedError

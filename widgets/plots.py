@@ -1,0 +1,88 @@
+"""Plot helpers: titled pyqtgraph plots with large text, thick lines and labelled reference lines."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from widgets.theme import BASE_FONT_PT, LINE_WIDTH, Theme
+
+
+class MetricPlot(pg.PlotWidget):
+    """One metric (or a few) over training steps, with optional reference lines."""
+
+    def __init__(self, title: str, y_label: str, theme: Theme, x_label: str = "training step",
+                 parent=None):
+        super().__init__(parent, background=theme.background)
+        self.theme = theme
+        self.title = title
+        self.zoom = 1.0
+        self._curves: dict[str, tuple[pg.PlotDataItem, str, QtCore.Qt.PenStyle]] = {}
+        self._references: list[tuple[pg.InfiniteLine, str]] = []
+        item = self.getPlotItem()
+        item.setLabel("left", y_label)
+        item.setLabel("bottom", x_label)
+        item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" confuses a hall
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        self.legend = None
+        self.apply_style(theme, 1.0)
+
+    def add_curve(self, key: str, name: str, colour: str,
+                  style: QtCore.Qt.PenStyle = QtCore.Qt.SolidLine) -> pg.PlotDataItem:
+        if self.legend is None and name:
+            self.legend = self.getPlotItem().addLegend(offset=(-8, 8), labelTextSize=f"{BASE_FONT_PT - 1}pt")
+        curve = self.getPlotItem().plot([], [], name=name or None,
+                                        pen=pg.mkPen(colour, width=LINE_WIDTH * self.zoom, style=style))
+        self._curves[key] = (curve, colour, style)
+        return curve
+
+    def add_reference(self, value: float, text: str, style: QtCore.Qt.PenStyle = QtCore.Qt.DashLine,
+                      colour: str | None = None) -> pg.InfiniteLine:
+        colour = colour or self.theme.reference
+        line = pg.InfiniteLine(
+            pos=value, angle=0, movable=False,
+            pen=pg.mkPen(colour, width=2 * self.zoom, style=style),
+            label=text, labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)], "color": colour},
+        )
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self._references.append((line, colour))
+        self._style_reference_label(line)
+        return line
+
+    def set_curve(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
+        self._curves[key][0].setData(x, y)
+
+    def apply_style(self, theme: Theme, zoom: float) -> None:
+        """Colours and sizes for a theme and presenter zoom (text, lines and ticks scale together)."""
+        self.theme, self.zoom = theme, zoom
+        self.setBackground(theme.background)
+        item = self.getPlotItem()
+        size = f"{round(BASE_FONT_PT * 1.15 * zoom)}pt"
+        item.setTitle(self.title, color=theme.foreground, size=size, bold=True)
+        tick_font = QtGui.QFont()
+        tick_font.setPointSizeF(BASE_FONT_PT * 0.95 * zoom)
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(theme.foreground, width=max(1.0, zoom)))
+            axis.setTextPen(pg.mkPen(theme.foreground))
+            axis.setTickFont(tick_font)
+            axis.setStyle(tickLength=int(-6 * zoom))
+            label_style = {"color": theme.foreground, "font-size": f"{round(BASE_FONT_PT * zoom)}pt"}
+            axis.setLabel(axis.labelText, **label_style)
+        for curve, colour, style in self._curves.values():
+            curve.setPen(pg.mkPen(colour, width=LINE_WIDTH * zoom, style=style))
+        for line, colour in self._references:
+            line.setPen(pg.mkPen(colour, width=2 * zoom, style=line.pen.style()))
+            self._style_reference_label(line)
+        if self.legend is not None:
+            self.legend.setLabelTextSize(f"{round((BASE_FONT_PT - 1) * zoom)}pt")
+            self.legend.setLabelTextColor(theme.foreground)
+            self.legend.setBrush(pg.mkBrush(theme.background + "CC"))
+
+    def _style_reference_label(self, line: pg.InfiniteLine) -> None:
+        font = QtGui.QFont()
+        font.setPointSizeF(BASE_FONT_PT * 0.95 * self.zoom)
+        line.label.textItem.setFont(font)
