@@ -34,12 +34,12 @@ class EngineWorker(QtCore.QObject):
         self._running = False
         self._steps_per_second: float | None = None  # None: as fast as possible
         self._step_credit = 0.0
+        self._pending_steps = 0  # steps asked for by Step or a screenshot, done in slices
         self._last_tick = time.perf_counter()
         self._last_emit = 0.0
         self._mailbox_lock = threading.Lock()
         self._mailbox: dict | None = None
         self._mailbox_signalled = False
-        self._dirty = False
         self._timer: QtCore.QTimer | None = None
 
     # -- set-up, in the engine thread ------------------------------------------------------
@@ -53,9 +53,11 @@ class EngineWorker(QtCore.QObject):
 
     @QtCore.Slot()
     def stop(self) -> None:
+        """Stop the loop; called with a blocking connection so it is done before the thread ends."""
+        self._running = False
+        self._pending_steps = 0
         if self._timer is not None:
             self._timer.stop()
-        self._running = False
 
     # -- commands -----------------------------------------------------------------------
     @QtCore.Slot(bool)
@@ -66,21 +68,25 @@ class EngineWorker(QtCore.QObject):
         self._running = running
         self._last_tick = time.perf_counter()
         self._step_credit = 0.0
-        if self._timer is not None:
-            if running:
-                self._timer.start()
-            else:
-                self._timer.stop()
+        self._update_timer()
         self.running_changed.emit(running)
         self._publish(force=True)
 
     @QtCore.Slot(int)
     def single_step(self, count: int) -> None:
+        """Queue ``count`` steps; they run in slices so controls and snapshots stay live."""
         if self.simulation is None:
             return
-        self.simulation.step(count)
-        self._dirty = True
-        self._publish(force=True)
+        self._pending_steps += max(0, count)
+        self._update_timer()
+
+    def _update_timer(self) -> None:
+        if self._timer is None:
+            return
+        if self._running or self._pending_steps:
+            self._timer.start()
+        else:
+            self._timer.stop()
 
     @QtCore.Slot(object)
     def reset(self, seed: object) -> None:
@@ -91,6 +97,8 @@ class EngineWorker(QtCore.QObject):
         except ParameterError as error:
             self.message.emit(str(error))
             return
+        self._pending_steps = 0
+        self._update_timer()
         self._publish(force=True)
 
     @QtCore.Slot(str, object)
@@ -111,11 +119,24 @@ class EngineWorker(QtCore.QObject):
     # -- the loop -------------------------------------------------------------------------
     def _tick(self) -> None:
         simulation = self.simulation
-        if not self._running or simulation is None:
+        if simulation is None:
             return
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
         start = now
+        if self._pending_steps:
+            while (self._pending_steps and time.perf_counter() - start < SLICE_BUDGET_S
+                   and not simulation.diverged):
+                simulation.step(1)
+                self._pending_steps -= 1
+            if simulation.diverged:
+                self._pending_steps = 0
+            self._update_timer()
+            self._publish(force=not self._pending_steps)
+            return
+        if not self._running:
+            self._update_timer()
+            return
         if self._steps_per_second is None:
             while time.perf_counter() - start < SLICE_BUDGET_S and not simulation.diverged:
                 simulation.step(1)
@@ -128,7 +149,6 @@ class EngineWorker(QtCore.QObject):
             else:
                 # Nothing due yet: sleep a little instead of spinning the core.
                 QtCore.QThread.msleep(2)
-        self._dirty = True
         if simulation.diverged:
             self.set_running(False)
             self.message.emit(f"Training diverged: {simulation.divergence_reason}. Press Reset.")
@@ -182,7 +202,9 @@ class EngineController(QtCore.QObject):
         self._worker = EngineWorker(make_simulation)
         self._worker.moveToThread(self._thread)
         self._start.connect(self._worker.start)
-        self._stop.connect(self._worker.stop)
+        # Blocking: the loop's timer must be stopped in its own thread before the thread ends.
+        self._stop.connect(self._worker.stop, QtCore.Qt.BlockingQueuedConnection)
+        self._thread.finished.connect(self._worker.deleteLater)
         self._set_running.connect(self._worker.set_running)
         self._single_step.connect(self._worker.single_step)
         self._reset.connect(self._worker.reset)

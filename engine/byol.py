@@ -200,6 +200,7 @@ class BYOLSimulation(Simulation):
             "std_normalized": std_normalized(projection),
             "effective_rank": effective_rank(projection),
             "knn_accuracy": knn_accuracy(representation, self.eval_labels),
+            "dim": self.dim,
         }
 
     def snapshot(self) -> dict:
