@@ -1,20 +1,28 @@
-"""The main window: one tab a page, each training page with its own engine thread."""
+"""The main window: one tab a page, each training page with its own engine thread; menus whose
+actions carry every keyboard shortcut, so each one can be discovered."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
+from desktop.settings import ZOOM_STEPS, app_settings, read_float
 from desktop.style import style_sheet
-from widgets.theme import LIGHT, Theme
+from widgets.cheat_sheet import CheatSheet
+from widgets.theme import LIGHT, THEMES, Theme
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """Tabs for the pages, menus whose actions carry the keyboard shortcuts."""
+    """Tabs for the pages, menus with shortcuts, presenter zoom, themes and remembered layout."""
 
-    def __init__(self, theme: Theme = LIGHT, zoom: float = 1.0):
+    def __init__(self, theme: Theme | None = None, zoom: float | None = None):
         super().__init__()
         self.setWindowTitle("Distill Lab")
+        self.settings = app_settings()
+        if theme is None:
+            theme = THEMES.get(str(self.settings.value("view/theme", LIGHT.name)), LIGHT)
+        if zoom is None:
+            zoom = read_float(self.settings, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
         self.theme, self.zoom = theme, zoom
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
@@ -33,44 +41,145 @@ class MainWindow(QtWidgets.QMainWindow):
             self.panels[page.key] = panel
             self.tabs.addTab(panel, page.title)
         self.setCentralWidget(self.tabs)
+        self.cheat_sheet = CheatSheet(self)
+        self.statusBar().setSizeGripEnabled(False)
         self._build_menus()
+        self._restore_layout()
         self.apply_style(theme, zoom)
 
         # wire
         self.tabs.currentChanged.connect(self._on_page_changed)
 
+    # -- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
-        menu_bar = self.menuBar()
-        file_menu = menu_bar.addMenu("&File")
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setShortcut(QtGui.QKeySequence.Quit)
-        quit_action.triggered.connect(self.close)
-        training = menu_bar.addMenu("&Training")
-        self._add_action(training, "Play / pause", "Space", lambda c: c.toggle())
-        self._add_action(training, "Step", "Right", lambda c: c.step(1))
-        self._add_action(training, "Reset", "R", self._reset_current)
-        pages_menu = menu_bar.addMenu("&Pages")
-        for index, page in enumerate(self.pages):
-            action = pages_menu.addAction(page.title)
-            action.setShortcut(QtGui.QKeySequence(str(index + 1)))
-            action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.add_action(self.file_menu, "&Quit", QtGui.QKeySequence.Quit, self.close)
 
-    def _add_action(self, menu: QtWidgets.QMenu, text: str, key: str, command) -> QtGui.QAction:
+        training = bar.addMenu("&Training")
+        self.add_action(training, "Play / pause", "Space", lambda: self._controller_do(lambda c: c.toggle()))
+        self.add_action(training, "Step", "Right", lambda: self._controller_do(lambda c: c.step(1)))
+        self.add_action(training, "Reset", "R", self._reset_current)
+
+        switches = bar.addMenu("&Switches")
+        self.add_action(switches, "EMA teacher on/off (BYOL)", "E", lambda: self.toggle_param("ema"))
+        self.add_action(switches, "Stop-gradient on/off (BYOL)", "S", lambda: self.toggle_param("stop_gradient"))
+        self.add_action(switches, "Predictor on/off (BYOL)", "P", lambda: self.toggle_param("predictor"))
+        self.add_action(switches, "Centering on/off (DINO)", "C", lambda: self.toggle_param("centering"))
+        self.add_action(switches, "Teacher temperature up (DINO)", "Up",
+                        lambda: self.nudge_param("teacher_temperature", +1))
+        self.add_action(switches, "Teacher temperature down (DINO)", "Down",
+                        lambda: self.nudge_param("teacher_temperature", -1))
+        self.add_action(switches, "Resample crops (multi-crop)", "N", self._resample)
+
+        pages_menu = bar.addMenu("&Pages")
+        for index, page in enumerate(self.pages):
+            self.add_action(pages_menu, page.title, str(index + 1),
+                            lambda i=index: self.tabs.setCurrentIndex(i))
+
+        view = bar.addMenu("&View")
+        self.full_screen_action = self.add_action(view, "Full screen", "F11", self.toggle_full_screen)
+        self.full_screen_action.setCheckable(True)
+        self.add_action(view, "Zoom in", QtGui.QKeySequence.ZoomIn, lambda: self.step_zoom(+1))
+        self.add_action(view, "Zoom in", "Ctrl+=", lambda: self.step_zoom(+1))
+        self.add_action(view, "Zoom out", QtGui.QKeySequence.ZoomOut, lambda: self.step_zoom(-1))
+        self.add_action(view, "Actual size", "Ctrl+0", lambda: self.set_zoom(1.0))
+        view.addSeparator()
+        theme_group = QtGui.QActionGroup(self)
+        self.theme_actions: dict[str, QtGui.QAction] = {}
+        for name, text in (("light", "Light theme (bright halls)"), ("dark", "Dark theme")):
+            action = self.add_action(view, text, None, lambda n=name: self.set_theme(THEMES[n]))
+            action.setCheckable(True)
+            theme_group.addAction(action)
+            self.theme_actions[name] = action
+        view.addSeparator()
+        self.controls_action = self.add_action(view, "Show controls column", "Ctrl+H",
+                                               self._toggle_controls_column)
+        self.controls_action.setCheckable(True)
+        self.controls_action.setChecked(True)
+
+        help_menu = bar.addMenu("&Help")
+        self.add_action(help_menu, "Keyboard shortcuts", "?", self.cheat_sheet.toggle)
+        self.add_action(help_menu, "Keyboard shortcuts", "F1", self.cheat_sheet.toggle)
+
+    def add_action(self, menu: QtWidgets.QMenu, text: str, key, slot) -> QtGui.QAction:
+        """A menu entry with a window-wide shortcut; a second entry with the same text only adds a key."""
+        for existing in menu.actions():
+            if existing.text() == text and key is not None:
+                existing.setShortcuts(existing.shortcuts() + [QtGui.QKeySequence(key)])
+                return existing
         action = menu.addAction(text)
-        action.setShortcut(QtGui.QKeySequence(key))
-        action.setShortcutContext(QtCore.Qt.WindowShortcut)
-        action.triggered.connect(lambda: self._with_current_controller(command))
+        if key is not None:
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.setShortcutContext(QtCore.Qt.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
         return action
 
-    def _with_current_controller(self, command) -> None:
+    # -- commands -------------------------------------------------------------------------
+    def _controller_do(self, command) -> None:
         controller = self.current_controller()
         if controller is not None:
             command(controller)
+        else:
+            self.statusBar().showMessage("This page does not train: nothing to play or step.", 4000)
 
-    def _reset_current(self, controller: EngineController) -> None:
+    def _reset_current(self) -> None:
         panel = self.current_panel()
-        controller.reset(panel.transport.seed.value())
+        controller = self.current_controller()
+        if controller is not None:
+            controller.reset(panel.transport.seed.value())
+        elif hasattr(panel, "resample"):
+            panel.resample()
 
+    def toggle_param(self, name: str) -> None:
+        panel = self.current_panel()
+        control = getattr(panel, "controls", {}).get(name)
+        if control is None or not isinstance(control, QtWidgets.QCheckBox):
+            self.statusBar().showMessage(f"That key switches {name.replace('_', ' ')}, "
+                                         "which this page does not have.", 4000)
+            return
+        panel.apply_param(name, not control.isChecked())
+
+    def nudge_param(self, name: str, direction: int) -> None:
+        panel = self.current_panel()
+        if name not in getattr(panel, "controls", {}):
+            self.statusBar().showMessage(f"This page has no {name.replace('_', ' ')}.", 4000)
+            return
+        panel.nudge_param(name, direction)
+
+    def _resample(self) -> None:
+        panel = self.current_panel()
+        if hasattr(panel, "resample"):
+            panel.resample()
+        else:
+            self.statusBar().showMessage("N resamples the crops on the multi-crop page.", 4000)
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.full_screen_action.setChecked(self.isFullScreen())
+
+    def step_zoom(self, direction: int) -> None:
+        index = min(range(len(ZOOM_STEPS)), key=lambda i: abs(ZOOM_STEPS[i] - self.zoom))
+        index = max(0, min(len(ZOOM_STEPS) - 1, index + direction))
+        self.set_zoom(ZOOM_STEPS[index])
+
+    def set_zoom(self, zoom: float) -> None:
+        self.apply_style(self.theme, zoom)
+        self.statusBar().showMessage(f"Zoom {zoom:.0%}", 2000)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.apply_style(theme, self.zoom)
+
+    def _toggle_controls_column(self) -> None:
+        visible = self.controls_action.isChecked()
+        for panel in self.panels.values():
+            if hasattr(panel, "set_controls_visible"):
+                panel.set_controls_visible(visible)
+
+    # -- pages ----------------------------------------------------------------------------
     def current_page(self) -> Page:
         return self.pages[self.tabs.currentIndex()]
 
@@ -84,16 +193,36 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setCurrentIndex([page.key for page in self.pages].index(key))
 
     def _on_page_changed(self, index: int) -> None:
-        # Only the page in view trains: the others would steal the CPU from it.
+        # Only the page in view trains: the others would take the CPU from it.
         for key, controller in self.controllers.items():
             if key != self.pages[index].key and controller.running:
                 controller.pause()
 
+    # -- look -----------------------------------------------------------------------------
     def apply_style(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
         self.setStyleSheet(style_sheet(theme, zoom))
         for panel in self.panels.values():
             panel.set_theme(theme, zoom)
+        self.cheat_sheet.set_theme(theme, zoom)
+        if hasattr(self, "theme_actions"):
+            self.theme_actions[theme.name].setChecked(True)
+
+    # -- persistence and shutdown ---------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        page = self.settings.value("window/page")
+        if page in self.panels:
+            self.show_page(page)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/page", self.current_page().key)
+        self.settings.setValue("view/theme", self.theme.name)
+        self.settings.setValue("view/zoom", self.zoom)
+        self.settings.sync()
 
     def shutdown(self) -> None:
         """Stop every engine thread (called on close)."""
@@ -101,5 +230,6 @@ class MainWindow(QtWidgets.QMainWindow):
             controller.shutdown()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.save_layout()
         self.shutdown()
         super().closeEvent(event)

@@ -95,7 +95,11 @@ class Simulation(ABC):
         self.step(steps)
         if self.step_count % self.EVAL_INTERVAL and not self.diverged:
             self._record()
+        self.refresh_latest()
         return time.perf_counter() - start
+
+    def refresh_latest(self) -> None:
+        """Hook: bring metrics that are refreshed less often than every evaluation up to date."""
 
     def _divergence_cause(self) -> str:
         return (

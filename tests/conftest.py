@@ -1,4 +1,8 @@
-"""Test set-up: Qt runs offscreen, so the suite needs no display."""
+"""Test set-up: Qt runs offscreen, so the suite needs no display; BLAS single-threaded as in the
+app; settings go to a throwaway file, never to the user's own."""
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["DISTILL_LAB_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="distill-lab-"), "settings.ini")
+import engine  # noqa: E402,F401  (sets the BLAS thread count before numpy is imported)

@@ -102,6 +102,21 @@ class SimulationPanel(QtWidgets.QWidget):
         self.controls[name].set_value(value)
         self.send_param(name, value)
 
+    def nudge_param(self, name: str, direction: int) -> None:
+        """Move a slider one notch (a factor of 1.25 on a log scale, 1/20 of the range otherwise)."""
+        slider = self.controls[name]
+        value = slider.value()
+        if slider.log_scale:
+            value *= 1.25 ** direction
+        else:
+            value += direction * (slider.maximum - slider.minimum) / 20
+        value = min(max(value, slider.minimum), slider.maximum)
+        value = int(round(value)) if slider.spec.kind is int else float(f"{value:.3g}")
+        self.apply_param(name, value)
+
+    def set_controls_visible(self, visible: bool) -> None:
+        self.control_scroll.setVisible(visible)
+
     def send_param(self, name: str, value: object) -> None:
         """Send a parameter change to the engine (applied from its next step)."""
         self.show_message("")

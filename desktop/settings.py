@@ -1,0 +1,29 @@
+"""Where the app keeps what should survive a restart (window layout, theme, zoom, hidden controls).
+
+QSettings in the platform's usual place; DISTILL_LAB_SETTINGS names an .ini file instead
+(the tests use it so they never touch a lecturer's own settings).
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6 import QtCore
+
+
+def app_settings() -> QtCore.QSettings:
+    path = os.environ.get("DISTILL_LAB_SETTINGS")
+    if path:
+        return QtCore.QSettings(path, QtCore.QSettings.IniFormat)
+    return QtCore.QSettings("Distill Lab", "Distill Lab")
+
+
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
+
+
+def read_float(settings: QtCore.QSettings, key: str, default: float, low: float, high: float) -> float:
+    """A number from the settings, or the default when it is missing, garbled or out of range."""
+    try:
+        value = float(settings.value(key, default))
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
