@@ -78,7 +78,7 @@ class BYOLPanel(SimulationPanel):
         self.knn_plot.add_curve("knn", "", theme.primary)
         self.knn_plot.add_reference(1 / 8, "chance (1/8)", DASH)
         self.knn_plot.setYRange(0, 1.02, padding=0)
-        self.spectrum_plot = MetricPlot("Spectrum now", "singular value", theme, x_label="index")
+        self.spectrum_plot = MetricPlot("Spectrum", "singular value", theme, x_label="index")
         self.spectrum_plot.getPlotItem().setLogMode(y=True)
         self.spectrum_plot.add_curve("spectrum", "", theme.secondary)
         self.spectrum_curve = self.spectrum_plot._curves["spectrum"][0]

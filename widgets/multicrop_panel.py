@@ -37,6 +37,7 @@ DEFAULT_IMAGE = "cat"
 # fractions of the image, and the thumbnails and repaints stay quick.
 MAX_IMAGE_SIDE = 1024
 SEED_MAXIMUM = 2**31 - 1
+MIN_DRAWING_HEIGHT = 470  # at zoom 1; ten local rows stay legible down to this
 OPEN_IMAGE_TEXT = "Open image..."
 IMAGE_FILE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 
@@ -249,7 +250,7 @@ class PhotoCanvas(Canvas):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter, area = self.begin()
-        self._draw_legend(painter, area)
+        area = area.adjusted(0, self._draw_legend(painter, area), 0, 0)
         if self.image is None or self.image.isNull() or area.height() < 10:
             painter.end()
             return
@@ -281,21 +282,29 @@ class PhotoCanvas(Canvas):
             painter.drawRect(rect)
             painter.setPen(pen)
             painter.drawRect(rect)
+        # Global tags claim their corners first and are drawn last, so no local tag hides them.
         placed: list[QtCore.QRectF] = []
-        for index in order:
-            self._draw_tag(painter, box_rect(self.views[index]), self.views[index], self.names[index], placed)
+        tags = [self._place_tag(box_rect(self.views[index]), self.views[index], self.names[index], placed)
+                for index in order]
+        for tag in reversed(tags):
+            self._draw_tag(painter, *tag)
         painter.end()
 
-    def _draw_legend(self, painter: QtGui.QPainter, area: QtCore.QRectF) -> None:
-        """Line samples with words, right-aligned on the title line."""
+    def _draw_legend(self, painter: QtGui.QPainter, area: QtCore.QRectF) -> float:
+        """Line samples with words: right-aligned on the title line if there is room, else on a line
+        of their own. Returns the height taken below the title."""
         font = self.text_font(1.0, bold=True)
         metrics = QtGui.QFontMetricsF(font)
         painter.setFont(font)
         sample, gap = 30 * self.zoom, 6 * self.zoom
         entries = ((True, "global"), (False, "local"))
         width = sum(sample + gap + metrics.horizontalAdvance(text) + 2 * gap for _, text in entries)
-        x = area.right() - width
-        y = area.top() - 4 * self.zoom - self.title_height / 2
+        title_width = QtGui.QFontMetricsF(self.text_font(1.1, bold=True)).horizontalAdvance(self.title)
+        on_title_line = title_width + width + 12 * self.zoom <= area.width()
+        if on_title_line:
+            x, y = area.right() - width, area.top() - 4 * self.zoom - self.title_height / 2
+        else:
+            x, y = area.left(), area.top() + metrics.height() / 2
         for is_global, text in entries:
             painter.setPen(_view_pen(is_global, self.theme, self.zoom))
             painter.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + sample, y))
@@ -304,10 +313,11 @@ class PhotoCanvas(Canvas):
                                       metrics.height())
             painter.drawText(text_rect, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter, text)
             x = text_rect.right() + 2 * gap
+        return 0.0 if on_title_line else metrics.height() + 4 * self.zoom
 
-    def _draw_tag(self, painter: QtGui.QPainter, box: QtCore.QRectF, view: CropView, name: str,
-                  placed: list[QtCore.QRectF]) -> None:
-        """A filled label at a corner of the box, moved to another corner if it would cover a label."""
+    def _place_tag(self, box: QtCore.QRectF, view: CropView, name: str,
+                   placed: list[QtCore.QRectF]) -> tuple[QtCore.QRectF, QtGui.QFont, CropView, str]:
+        """A label at a corner of the box, moved to another corner if it would cover a placed label."""
         font = self.text_font(1.0 if view.is_global else 0.92, bold=True)
         metrics = QtGui.QFontMetricsF(font)
         width, height = metrics.horizontalAdvance(name) + 8 * self.zoom, metrics.height() + 1 * self.zoom
@@ -325,6 +335,10 @@ class PhotoCanvas(Canvas):
         if tag is None:
             tag = QtCore.QRectF(candidates[0][0], candidates[0][1], width, height)
         placed.append(tag)
+        return tag, font, view, name
+
+    def _draw_tag(self, painter: QtGui.QPainter, tag: QtCore.QRectF, font: QtGui.QFont, view: CropView,
+                  name: str) -> None:
         fill = self.theme.global_view if view.is_global else self.theme.local_view
         painter.setPen(QtCore.Qt.NoPen)
         painter.setBrush(_colour(fill))
@@ -353,20 +367,27 @@ class ThumbnailCanvas(Canvas):
         self.views, self.names, self.thumbnails = list(views), view_names(views), thumbnails
         self.update()
 
-    def layout_cells(self, area: QtCore.QRectF, label_height: float, gap: float) -> tuple[float, list[QtCore.QRectF]]:
-        """The largest common scale at which all views fit in ``area``, globals on the first row."""
+    def labels(self) -> list[str]:
+        return [name + (" \u2194" if view.flipped else "") for name, view in zip(self.names, self.views)]
+
+    def layout_cells(self, area: QtCore.QRectF, label_font: QtGui.QFont, gap: float) -> tuple[float, list[QtCore.QRectF]]:
+        """The largest common scale at which all views fit in ``area``; a cell is at least as wide as its label."""
+        metrics = QtGui.QFontMetricsF(label_font)
+        label_height = metrics.height()
+        label_widths = [metrics.horizontalAdvance(label) for label in self.labels()]
 
         def flow(scale: float) -> list[QtCore.QRectF] | None:
             cells, x, y, row_height = [], area.left(), area.top(), 0.0
             for index, view in enumerate(self.views):
                 side = view.size * scale
+                width = max(side, label_widths[index])
                 starts_locals = index > 0 and not view.is_global and self.views[index - 1].is_global
-                if cells and (x + side > area.right() + 0.5 or starts_locals and x + side * 3 > area.right()):
+                if cells and (x + width > area.right() + 0.5 or starts_locals and x + width * 3 > area.right()):
                     x, y, row_height = area.left(), y + row_height + gap, 0.0
-                if side > area.width():
+                if width > area.width():
                     return None
-                cells.append(QtCore.QRectF(x, y, side, side))
-                x += side + gap
+                cells.append(QtCore.QRectF(x + (width - side) / 2, y, side, side))
+                x += width + gap
                 row_height = max(row_height, side + label_height)
             return cells if y + row_height <= area.bottom() + 0.5 else None
 
@@ -386,7 +407,7 @@ class ThumbnailCanvas(Canvas):
         painter, area = self.begin()
         label_font = self.text_font(0.95, bold=True)
         label_height = QtGui.QFontMetricsF(label_font).height()
-        scale, cells = self.layout_cells(area, label_height, 8 * self.zoom)
+        scale, cells = self.layout_cells(area, label_font, 8 * self.zoom)
         if abs(scale - self.display_scale) > 0.005:
             self.display_scale = scale
             QtCore.QTimer.singleShot(0, self.update)  # the title names the scale: redraw it once
@@ -403,11 +424,10 @@ class ThumbnailCanvas(Canvas):
             painter.setPen(pen)
             painter.setBrush(QtCore.Qt.NoBrush)
             painter.drawRect(cell)
-            label = self.names[index] + (" \u2194" if view.flipped else "")
-            label_rect = QtCore.QRectF(cell.left() - 10 * self.zoom, cell.bottom() + 1, cell.width() + 20 * self.zoom,
-                                       label_height)
-            font = self.fitted_font(label, label_rect.width(), 0.95, bold=True)
-            self.draw_text(painter, label_rect, label, font, _colour(self.theme.foreground))
+            label = self.labels()[index]
+            label_width = QtGui.QFontMetricsF(label_font).horizontalAdvance(label) + 2
+            label_rect = QtCore.QRectF(cell.center().x() - label_width / 2, cell.bottom() + 1, label_width, label_height)
+            self.draw_text(painter, label_rect, label, label_font, _colour(self.theme.foreground))
         painter.end()
 
 
@@ -758,9 +778,15 @@ class MultiCropPanel(QtWidgets.QWidget):
             column.addWidget(bottom, split[1])
             columns.addLayout(column, 1)
 
+        # At a large presenter zoom on a small screen the drawings scroll rather than squash their text.
+        self.drawings = drawings
+        self.drawing_scroll = QtWidgets.QScrollArea()
+        self.drawing_scroll.setWidget(drawings)
+        self.drawing_scroll.setWidgetResizable(True)
+        self.drawing_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
         body = QtWidgets.QHBoxLayout()
         body.addWidget(self.control_scroll)
-        body.addWidget(drawings, 1)
+        body.addWidget(self.drawing_scroll, 1)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
         outer.addWidget(self.verdict)
@@ -864,6 +890,7 @@ class MultiCropPanel(QtWidgets.QWidget):
         self.control_scroll.setMinimumWidth(int(300 * min(zoom, 1.4)))
         self.control_scroll.setMaximumWidth(int(360 * min(zoom, 1.4)))
         self.resample_button.setMinimumHeight(int(38 * zoom))
+        self.drawings.setMinimumHeight(int(MIN_DRAWING_HEIGHT * zoom))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -53,8 +53,8 @@ class SimulationPanel(QtWidgets.QWidget):
         scroll.setWidget(control_column)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(420)
+        scroll.setMinimumWidth(290)
+        scroll.setMaximumWidth(360)
         self.control_scroll = scroll
 
         plot_area = QtWidgets.QWidget()
@@ -146,6 +146,9 @@ class SimulationPanel(QtWidgets.QWidget):
 
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
+        # The control column grows with the text, or its values would be clipped at high zoom.
+        self.control_scroll.setMinimumWidth(int(290 * zoom))
+        self.control_scroll.setMaximumWidth(int(360 * zoom))
         for plot in self.plots:
             plot.apply_style(theme, zoom)
         if self.snapshot is not None:

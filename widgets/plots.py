@@ -28,6 +28,8 @@ class MetricPlot(pg.PlotWidget):
         item.setMenuEnabled(False)
         item.hideButtons()
         self.legend = None
+        # Let the grid share whatever width is left; the axes' size hints would overflow it.
+        self.setMinimumSize(140, 120)
         self.apply_style(theme, 1.0)
 
     def add_curve(self, key: str, name: str, colour: str,
