@@ -181,7 +181,7 @@ class EngineWorker(QtCore.QObject):
 class EngineController(QtCore.QObject):
     """The GUI thread's handle on one engine thread."""
 
-    snapshot = QtCore.Signal(dict)
+    snapshot = QtCore.Signal(object)  # object: a dict would be converted to a QVariantMap
     message = QtCore.Signal(str)
     running_changed = QtCore.Signal(bool)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from desktop import export
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
 from desktop.settings import ZOOM_STEPS, app_settings, read_float
@@ -54,6 +55,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
+        self.add_action(self.file_menu, "Export page as PNG (2x)...", "Ctrl+E", self.export_page)
+        self.add_action(self.file_menu, "Export plots as PNG and SVG...", "Ctrl+Shift+E", self.export_plots)
+        self.add_action(self.file_menu, "Export metric history as CSV...", None, self.export_history)
+        self.file_menu.addSeparator()
         self.add_action(self.file_menu, "&Quit", QtGui.QKeySequence.Quit, self.close)
 
         training = bar.addMenu("&Training")
@@ -178,6 +183,42 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.panels.values():
             if hasattr(panel, "set_controls_visible"):
                 panel.set_controls_visible(visible)
+
+    # -- export ---------------------------------------------------------------------------
+    def export_page(self, path: str | None = None) -> None:
+        key = self.current_page().key
+        path = path or QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export page as PNG", f"distill-lab-{key}.png", "PNG images (*.png)")[0]
+        if path:
+            self._export(lambda: export.page_png(self.current_panel(), path), f"Saved {path}")
+
+    def export_plots(self, folder: str | None = None) -> None:
+        plots = getattr(self.current_panel(), "plots", [])
+        if not plots:
+            self.statusBar().showMessage("This page has no plots to export.", 4000)
+            return
+        folder = folder or QtWidgets.QFileDialog.getExistingDirectory(self, "Export plots to folder")
+        if folder:
+            self._export(lambda: export.plots(plots, folder), f"Saved {len(plots)} plots in {folder}")
+
+    def export_history(self, path: str | None = None) -> None:
+        snapshot = getattr(self.current_panel(), "snapshot", None)
+        if not snapshot or "history" not in snapshot:
+            self.statusBar().showMessage("This page has no metric history to export.", 4000)
+            return
+        key = self.current_page().key
+        path = path or QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export history as CSV", f"distill-lab-{key}-history.csv", "CSV files (*.csv)")[0]
+        if path:
+            self._export(lambda: export.history_csv(snapshot["history"], path), f"Saved {path}")
+
+    def _export(self, write, done: str) -> None:
+        try:
+            write()
+        except (export.ExportError, OSError) as error:
+            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
+            return
+        self.statusBar().showMessage(done, 5000)
 
     # -- pages ----------------------------------------------------------------------------
     def current_page(self) -> Page:

@@ -1,0 +1,266 @@
+"""`distill-lab crops`: DINO's multi-crop views of a photograph, as a table or as JSON. Headless:
+image sizes are read from the file header, so neither Qt nor a display is needed.
+
+    distill-lab crops [--image NAME] [--locals N] [--global-scale MIN MAX] [--local-scale MIN MAX]
+                      [--seed S] [--json]
+
+The views are those the multi-crop page shows for the same image, settings and seed.
+Bad arguments get one line on stderr ("distill-lab: error: ...") and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import struct
+import sys
+from pathlib import Path
+
+from engine.multicrop import (
+    NUM_LOCAL_SPEC,
+    CropView,
+    MultiCropConfig,
+    coverage_matrix,
+    loss_pairs,
+    relative_cost,
+    sample_views,
+)
+from engine.params import ParameterError
+from resources.paths import bundled_images
+
+DEFAULT_IMAGE = "cat"  # the page's default too
+SEED_MAXIMUM = 2**31 - 1
+
+
+# ---- image sizes from file headers ------------------------------------------------------------------
+
+
+def read_image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of a PNG, JPEG, GIF or BMP file, read from its header; ParameterError if not one."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(1 << 20)  # a JPEG's frame header comes after its metadata, rarely past 1 MB
+    except OSError as error:
+        raise ParameterError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    size = _png_size(data) or _gif_size(data) or _bmp_size(data) or _jpeg_size(data)
+    if size is None or size[0] < 1 or size[1] < 1:
+        raise ParameterError(f"{path.name!r} is not a PNG, JPEG, GIF or BMP image whose size can be read")
+    return size
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    return None
+
+
+def _gif_size(data: bytes) -> tuple[int, int] | None:
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    return None
+
+
+def _bmp_size(data: bytes) -> tuple[int, int] | None:
+    if data.startswith(b"BM") and len(data) >= 26:
+        width, height = struct.unpack("<ii", data[18:26])
+        return width, abs(height)  # a negative height means rows stored top-down
+    return None
+
+
+# Start-of-frame markers carry the size; C4 (Huffman tables), C8 and CC (arithmetic coding) do not.
+_JPEG_FRAME_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    offset = 2
+    while offset + 4 <= len(data):
+        if data[offset] != 0xFF:
+            return None
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            offset += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, or image data before any frame header
+            return None
+        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
+        if marker in _JPEG_FRAME_MARKERS:
+            if offset + 9 > len(data):
+                return None
+            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
+            return width, height
+        offset += 2 + length
+    return None
+
+
+# ---- arguments ---------------------------------------------------------------------------------------
+
+
+def _scale_value(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], not {text!r}") from None
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+
+
+def add_crops_parser(commands) -> argparse.ArgumentParser:
+    """Add the `crops` command to ``commands`` (the subparsers of desktop/cli.py's parser)."""
+    images = ", ".join(bundled_images()) or "none bundled"
+    defaults = MultiCropConfig()
+    crops = commands.add_parser(
+        "crops",
+        help="sample DINO's multi-crop views of a photo and print them (boxes, loss pairs, cost)",
+        description="Sample DINO's multi-crop views of a photograph: 2 global crops and N local crops, "
+                    "as the multi-crop page draws them for the same seed.",
+    )
+    crops.add_argument("--image", default=DEFAULT_IMAGE, metavar="NAME",
+                       help=f"a bundled photo ({images}) or the path of a PNG or JPEG file "
+                            f"(default {DEFAULT_IMAGE})")
+    crops.add_argument("--locals", dest="num_local", type=_whole_number, default=defaults.num_local, metavar="N",
+                       help=f"number of local crops, {NUM_LOCAL_SPEC.minimum:g} to {NUM_LOCAL_SPEC.maximum:g} "
+                            f"(default {defaults.num_local})")
+    crops.add_argument("--global-scale", nargs=2, type=_scale_value, default=list(defaults.global_scale),
+                       metavar=("MIN", "MAX"),
+                       help="range of a global crop's area as a fraction of the image, in (0, 1] "
+                            f"(default {defaults.global_scale[0]:g} {defaults.global_scale[1]:g})")
+    crops.add_argument("--local-scale", nargs=2, type=_scale_value, default=list(defaults.local_scale),
+                       metavar=("MIN", "MAX"),
+                       help="range of a local crop's area as a fraction of the image, in (0, 1] "
+                            f"(default {defaults.local_scale[0]:g} {defaults.local_scale[1]:g})")
+    crops.add_argument("--seed", type=_whole_number, default=0, metavar="S",
+                       help=f"random seed, 0 to {SEED_MAXIMUM}: the same seed gives the same views (default 0)")
+    crops.add_argument("--json", action="store_true", help="print one JSON object")
+    return crops
+
+
+def _resolve_image(name: str) -> tuple[str, Path]:
+    bundled = bundled_images()
+    if name in bundled:
+        return name, bundled[name]
+    path = Path(name)
+    if path.is_file():
+        return path.stem, path
+    known = ", ".join(bundled) or "none bundled"
+    raise ParameterError(f"--image must be a bundled photo ({known}) or an image file, not {name!r}")
+
+
+def _config(args: argparse.Namespace) -> MultiCropConfig:
+    """The settings, validated once here; messages name the command-line options."""
+    if not NUM_LOCAL_SPEC.minimum <= args.num_local <= NUM_LOCAL_SPEC.maximum:
+        raise ParameterError(f"--locals must be a whole number from {NUM_LOCAL_SPEC.minimum:g} to "
+                             f"{NUM_LOCAL_SPEC.maximum:g}, not {args.num_local}")
+    if not 0 <= args.seed <= SEED_MAXIMUM:
+        raise ParameterError(f"--seed must be a whole number from 0 to {SEED_MAXIMUM}, not {args.seed}")
+    config = MultiCropConfig(num_local=args.num_local, global_scale=tuple(args.global_scale),
+                             local_scale=tuple(args.local_scale))
+    try:
+        return config.validate()
+    except ParameterError as error:
+        message = str(error).replace("global_scale", "--global-scale").replace("local_scale", "--local-scale")
+        raise ParameterError(message) from None
+
+
+def view_names(views: list[CropView]) -> list[str]:
+    """G1, G2, ... for the global views and L1, L2, ... for the local ones, in order."""
+    names, counts = [], {"global": 0, "local": 0}
+    for view in views:
+        counts[view.kind] += 1
+        names.append(f"{'G' if view.is_global else 'L'}{counts[view.kind]}")
+    return names
+
+
+def crops_summary(name: str, path: Path, width: int, height: int, config: MultiCropConfig, seed: int) -> dict:
+    """Everything the command prints: the image, the views, DINO's loss pairs, the cost and the overlaps."""
+    views = sample_views(width, height, config, seed)
+    names = view_names(views)
+    pairs = loss_pairs(views)
+    coverage = coverage_matrix(views)
+    global_indices = [i for i, view in enumerate(views) if view.is_global]
+    local_indices = [i for i, view in enumerate(views) if not view.is_global]
+    return {
+        "image": {"name": name, "path": str(path), "width": width, "height": height},
+        "seed": seed,
+        "config": {
+            "num_global": config.num_global,
+            "num_local": config.num_local,
+            "global_scale": list(config.global_scale),
+            "local_scale": list(config.local_scale),
+            "global_size": config.global_size,
+            "local_size": config.local_size,
+            "ratio": list(config.ratio),
+        },
+        "views": [
+            {"index": i, "name": names[i], "kind": view.kind, "box": list(view.box), "size": view.size,
+             "flipped": view.flipped}
+            for i, view in enumerate(views)
+        ],
+        "pairs": [[teacher, student] for teacher, student in pairs],
+        "num_loss_terms": len(pairs),
+        "relative_cost": relative_cost(views),
+        "coverage": [
+            {"local": local, "global": glob, "fraction": float(coverage[row, column])}
+            for row, local in enumerate(local_indices)
+            for column, glob in enumerate(global_indices)
+        ],
+    }
+
+
+def _print_table(summary: dict) -> None:
+    image, config = summary["image"], summary["config"]
+    views = summary["views"]
+    names = [view["name"] for view in views]
+    print(f"{image['name']} ({image['width']} x {image['height']} px), seed {summary['seed']}: "
+          f"{config['num_global']} global crops (scale {config['global_scale'][0]:g}-{config['global_scale'][1]:g}, "
+          f"{config['global_size']} px) and {config['num_local']} local crops "
+          f"(scale {config['local_scale'][0]:g}-{config['local_scale'][1]:g}, {config['local_size']} px)")
+    print()
+    print(f"{'view':<5} {'kind':<7} {'x':>5} {'y':>5} {'w':>5} {'h':>5} {'area':>6} {'size':>5}  flipped")
+    area = image["width"] * image["height"]
+    for view in views:
+        x, y, w, h = view["box"]
+        print(f"{view['name']:<5} {view['kind']:<7} {x:>5} {y:>5} {w:>5} {h:>5} {w * h / area:>6.1%} "
+              f"{view['size']:>5}  {'yes' if view['flipped'] else 'no'}")
+    print()
+    teachers = sorted({teacher for teacher, _ in summary["pairs"]})
+    print(f"loss terms: {summary['num_loss_terms']} (the teacher sees {', '.join(names[t] for t in teachers)}; "
+          f"the student sees all {len(views)} views; same-view pairs skipped)")
+    for teacher in teachers:
+        students = [names[s] for t, s in summary["pairs"] if t == teacher]
+        print(f"  teacher {names[teacher]} <- student {' '.join(students)}")
+    print(f"relative cost: {summary['relative_cost']:.3f}x the pixels of two global views "
+          f"(student: all views; teacher: the globals)")
+    if summary["coverage"]:
+        print()
+        print("share of each local crop inside each global crop:")
+        for local in sorted({entry["local"] for entry in summary["coverage"]}):
+            shares = "  ".join(f"in {names[entry['global']]} {entry['fraction']:>4.0%}"
+                               for entry in summary["coverage"] if entry["local"] == local)
+            print(f"  {names[local]:<4} {shares}")
+
+
+def run_crops(args: argparse.Namespace) -> int:
+    """Sample the views and print them; 2 with a one-line message on stderr for bad arguments."""
+    try:
+        config = _config(args)
+        name, path = _resolve_image(args.image)
+        width, height = read_image_size(path)
+        summary = crops_summary(name, path, width, height, config, args.seed)
+    except ParameterError as error:
+        sys.stderr.write(f"distill-lab: error: {error}\n")
+        return 2
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_table(summary)
+    return 0

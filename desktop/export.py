@@ -1,0 +1,90 @@
+"""Export for slides and notes: the page as a PNG at twice its on-screen resolution, each plot as
+PNG or SVG (pyqtgraph's exporters), and the metric history as CSV."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph.exporters as exporters
+from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+
+
+class ExportError(Exception):
+    """An export that could not be written; the message says why."""
+
+
+def page_png(widget: QtWidgets.QWidget, path: str | Path, scale: float = 2.0) -> QtGui.QImage:
+    """Render ``widget`` at ``scale`` times its on-screen size and save it as PNG."""
+    size = widget.size() * scale
+    image = QtGui.QImage(size, QtGui.QImage.Format_ARGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(QtCore.Qt.white)
+    widget.render(image)
+    if not image.save(str(path), "PNG"):
+        raise ExportError(f"could not write {path}")
+    return image
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "plot"
+
+
+def plots(plot_widgets, folder: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Each plot as PNG (twice its size) and SVG, named after its title; returns the files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExportError(f"folder {folder} does not exist")
+    written = []
+    for plot in plot_widgets:
+        item = plot.getPlotItem()
+        name = _slug(getattr(plot, "title", "") or "plot")
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            if fmt == "png":
+                exporter = exporters.ImageExporter(item)
+                exporter.parameters()["width"] = int(item.boundingRect().width() * 2)
+                exporter.export(str(path))
+            else:
+                _svg(plot, path)
+            if not path.exists():
+                raise ExportError(f"could not write {path}")
+            written.append(path)
+    return written
+
+
+def _svg(widget: QtWidgets.QWidget, path: Path) -> None:
+    # pyqtgraph 0.14's SVGExporter fails to parse the polylines Qt 6.11 writes (ValueError in
+    # its clean-up pass), so the plot is painted straight into Qt's own SVG generator.
+    generator = QtSvg.QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(widget.rect())
+    generator.setTitle(getattr(widget, "title", "plot"))
+    painter = QtGui.QPainter(generator)
+    QtWidgets.QWidget.render(widget, painter, QtCore.QPoint())  # not QGraphicsView.render
+    painter.end()
+
+
+def history_csv(history: dict[str, np.ndarray], path: str | Path) -> int:
+    """The metric history of a snapshot as CSV (one row a recorded step); returns the row count."""
+    names = sorted(history, key=lambda name: name != "step")  # step first
+    columns = [np.asarray(history[name]) for name in names]
+    rows = len(columns[0]) if columns else 0
+    try:
+        with open(path, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(names)
+            for index in range(rows):
+                writer.writerow([_cell(column[index]) for column in columns])
+    except OSError as error:
+        raise ExportError(f"could not write {path}: {error.strerror}") from None
+    return rows
+
+
+def _cell(value) -> str:
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float):
+        return "" if not np.isfinite(value) else f"{value:.6g}"
+    return str(value)
