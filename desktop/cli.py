@@ -11,6 +11,7 @@ import math
 import os
 import sys
 
+from desktop.crops_command import add_crops_parser, run_crops
 from engine.params import ParameterError, spec_table
 from engine.registry import SIMULATIONS
 
@@ -65,6 +66,8 @@ def build_parser() -> OneLineArgumentParser:
                                  type=int if spec.kind is int else _number,
                                  metavar="N" if spec.kind is int else "X",
                                  help=f"{spec.help} ({spec.range_text()}; default {spec.default:g})")
+
+    add_crops_parser(commands)
 
     shot = commands.add_parser("screenshot", help="render a page offscreen to a PNG")
     shot.add_argument("output", help="PNG file to write")
@@ -187,11 +190,22 @@ def take_screenshot(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        # Output piped into `head` and cut short: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run_simulation(args)
     if args.command == "screenshot":
         return take_screenshot(args)
+    if args.command == "crops":
+        return run_crops(args)
     from desktop.app import run_app
 
     return run_app()

@@ -19,12 +19,17 @@ def all_pages() -> list[Page]:
     """Imported lazily so the command line can train headless without loading Qt."""
     from engine.byol import BYOLSimulation
     from widgets.byol_panel import BYOLPanel
+    from widgets.multicrop_panel import MultiCropPanel
 
     return [
         Page("byol", "1 · BYOL guards", BYOLSimulation, BYOLPanel),
+        Page("multicrop", "3 · Multi-crop", None, MultiCropPanel),
     ]
 
 
+PAGE_KEYS = ("byol", "dino", "multicrop")
+
+
 def all_pages_keys() -> list[str]:
-    """The page keys, without building anything."""
-    return [page.key for page in all_pages()]
+    """The page keys, without importing Qt."""
+    return list(PAGE_KEYS)

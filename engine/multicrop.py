@@ -336,8 +336,8 @@ def crop_to_array(image: np.ndarray, view: CropView, interpolation: str = "bilin
     if crop.ndim == 2:
         resized = rows @ crop @ cols.T
     else:
-        resized = np.einsum("oh,hwc->owc", rows, crop)
-        resized = np.einsum("pw,owc->opc", cols, resized)
+        resized = np.einsum("oh,hwc->owc", rows, crop, optimize=True)
+        resized = np.einsum("pw,owc->opc", cols, resized, optimize=True)
     if view.flipped:
         resized = resized[:, ::-1]
     return np.ascontiguousarray(np.clip(np.rint(resized), 0, 255).astype(np.uint8))

@@ -892,6 +892,10 @@ class MultiCropPanel(QtWidgets.QWidget):
         self.resample_button.setMinimumHeight(int(38 * zoom))
         self.drawings.setMinimumHeight(int(MIN_DRAWING_HEIGHT * zoom))
 
+    def set_controls_visible(self, visible: bool) -> None:
+        """Hide the control column (the window's View menu) to give the drawings the width; N still resamples."""
+        self.control_scroll.setVisible(visible)
+
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
@@ -934,7 +938,7 @@ class MultiCropPanel(QtWidgets.QWidget):
             config.validate()
         except ParameterError as error:
             text = str(error).replace("global_scale", "global scale").replace("local_scale", "local scale")
-            self.show_message(f"Not applied: {text}. Showing the last valid views.")
+            self.show_message(f"Not applied: {text}. The views keep the last valid settings.")
             return False
         self.config = config
         self.show_message("")
