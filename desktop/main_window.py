@@ -2,11 +2,14 @@
 actions carry every keyboard shortcut, so each one can be discovered."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop import export
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
+from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
 from desktop.settings import ZOOM_STEPS, app_settings, read_float
 from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
@@ -55,6 +58,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
+        self.add_action(self.file_menu, "&Open scenario...", QtGui.QKeySequence.Open, self.open_scenario)
+        self.add_action(self.file_menu, "&Save scenario...", QtGui.QKeySequence.Save, self.save_scenario)
+        self.file_menu.addSeparator()
         self.add_action(self.file_menu, "Export page as PNG (2x)...", "Ctrl+E", self.export_page)
         self.add_action(self.file_menu, "Export plots as PNG and SVG...", "Ctrl+Shift+E", self.export_plots)
         self.add_action(self.file_menu, "Export metric history as CSV...", None, self.export_history)
@@ -76,6 +82,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(switches, "Teacher temperature down (DINO)", "Down",
                         lambda: self.nudge_param("teacher_temperature", -1))
         self.add_action(switches, "Resample crops (multi-crop)", "N", self._resample)
+
+        self.scenario_menu = bar.addMenu("S&cenarios")
+        try:
+            presets = bundled_scenarios()
+        except ScenarioError as error:  # a broken install: say so, keep the app usable
+            presets = []
+            self.statusBar().showMessage(f"Bundled scenarios not loaded: {error}", 10000)
+        for scenario in presets:
+            action = self.scenario_menu.addAction(scenario.name)
+            action.setToolTip(scenario.caption)
+            action.triggered.connect(lambda _=False, sc=scenario: self.apply_scenario(sc))
+        self.scenario_menu.setToolTipsVisible(True)
 
         pages_menu = bar.addMenu("&Pages")
         for index, page in enumerate(self.pages):
@@ -183,6 +201,47 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.panels.values():
             if hasattr(panel, "set_controls_visible"):
                 panel.set_controls_visible(visible)
+
+    # -- scenarios ------------------------------------------------------------------------
+    def apply_scenario(self, scenario: Scenario) -> None:
+        """Show the scenario's page and set every control, the seed and the caption from it."""
+        self.show_page(scenario.page)
+        self.panels[scenario.page].apply_scenario(scenario)
+        self.statusBar().showMessage(f"Scenario: {scenario.name}", 5000)
+
+    def open_scenario(self, path: str | None = None) -> bool:
+        path = path or QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open scenario", "", "Distill Lab scenarios (*.json);;All files (*)")[0]
+        if not path:
+            return False
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            # Refused whole: nothing was applied, the current state stays.
+            self.last_error = str(error)
+            QtWidgets.QMessageBox.warning(self, "Scenario not opened", f"{error}\n\nNothing was changed.")
+            return False
+        self.apply_scenario(scenario)
+        return True
+
+    def save_scenario(self, path: str | None = None, name: str | None = None) -> bool:
+        page = self.current_page().key
+        if path is None:
+            path = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Save scenario", f"{page}-scenario.json", "Distill Lab scenarios (*.json)")[0]
+            if not path:
+                return False
+        panel = self.current_panel()
+        scenario = Scenario(name or Path(path).stem.replace("-", " "), page,
+                            getattr(getattr(panel, "scenario", None), "caption", ""),
+                            panel.scenario_params())
+        try:
+            save_scenario(scenario, path)
+        except ScenarioError as error:
+            QtWidgets.QMessageBox.warning(self, "Scenario not saved", str(error))
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
 
     # -- export ---------------------------------------------------------------------------
     def export_page(self, path: str | None = None) -> None:

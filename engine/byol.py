@@ -76,6 +76,7 @@ class BYOLSimulation(Simulation):
 
     def _build(self) -> None:
         seed = self.params["seed"]
+        self.batch_size = self.params["batch_size"]  # fixed until the next reset
         self.world = ToyWorld(self.WORLD, seed)
         rng = np.random.default_rng([seed, 10])
         self.encoder = init_mlp([self.WORLD.input_dim, self.HIDDEN, self.REPRESENTATION_DIM], rng)
@@ -105,7 +106,7 @@ class BYOLSimulation(Simulation):
     # -- one step -------------------------------------------------------------------------
     def _train_step(self) -> float:
         p = self.params
-        _, content = self.world.sample_content(p["batch_size"])
+        _, content = self.world.sample_content(self.batch_size)
         views = (self.world.augment(content), self.world.augment(content))
 
         student = []

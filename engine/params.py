@@ -6,6 +6,7 @@ bad value gets the same clear message wherever it comes from.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 
@@ -45,13 +46,14 @@ class ParamSpec:
     def validate(self, value: object) -> object:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""
         if self.kind is bool:
-            if isinstance(value, bool):
-                return value
+            if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's bool too
+                return bool(value)
             raise ParameterError(f"{self.name} must be {self.range_text()}, not {value!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # numbers.Real admits numpy's scalars as well as Python's int and float.
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ParameterError(f"{self.name} must be {self.range_text()}, not {value!r}")
         if self.kind is int:
-            if isinstance(value, float) and not value.is_integer():
+            if not isinstance(value, numbers.Integral) and not float(value).is_integer():
                 raise ParameterError(f"{self.name} must be {self.range_text()}, not {value!r}")
             value = int(value)
         else:

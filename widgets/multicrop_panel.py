@@ -844,6 +844,22 @@ class MultiCropPanel(QtWidgets.QWidget):
                     box.blockSignals(False)
         return self._apply_settings()
 
+    def apply_scenario(self, scenario) -> None:
+        """Set image, crops and seed from a validated scenario."""
+        params = scenario.params
+        self.set_image(params["image"])
+        self.locals_slider.set_value(int(params["num_local"]))
+        self.set_scales(tuple(params["global_scale"]), tuple(params["local_scale"]))
+        self.set_seed(int(params["seed"]))
+
+    def scenario_params(self) -> dict:
+        """The live settings, for saving as a scenario (a lecturer's own image is saved by name
+        only when it is a bundled one)."""
+        config = self.config
+        name = self.image.name if self.image is not None and self.image.name in bundled_images() else "cat"
+        return {"image": name, "num_local": config.num_local, "global_scale": list(config.global_scale),
+                "local_scale": list(config.local_scale), "seed": self.seed}
+
     def restore_defaults(self) -> None:
         """DINO's settings: 8 locals, global scale 0.4-1, local scale 0.05-0.4."""
         self._show_config(MultiCropConfig())

@@ -29,6 +29,7 @@ class SimulationPanel(QtWidgets.QWidget):
         self.controls: dict[str, ParamSlider | ParamCheck] = {}
         self.plots = []
         self.snapshot: dict | None = None
+        self.scenario = None  # shown in the caption while the controls still match it
 
         # build
         self.caption = QtWidgets.QLabel()
@@ -141,8 +142,33 @@ class SimulationPanel(QtWidgets.QWidget):
         colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
         self.verdict.setStyleSheet(f"color: {colour};")
-        self.caption.setText(f"{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
+        scenario = ""
+        if self.scenario is not None:
+            if all(snapshot["params"].get(k) == v for k, v in self.scenario.params.items()):
+                scenario = f"<b>Scenario: {self.scenario.name}.</b> {self.scenario.caption}<br>"
+            else:
+                self.scenario = None  # a control moved: the scenario's words no longer apply
+        self.caption.setText(f"{scenario}{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
         self.draw(snapshot)
+
+    # -- scenarios ------------------------------------------------------------------------
+    def apply_scenario(self, scenario) -> None:
+        """Set every control and the seed from a validated scenario, and start afresh from it."""
+        self.controller.pause()
+        for name, value in scenario.params.items():
+            if name in self.controls:
+                self.controls[name].set_value(value)
+            self.controller.set_param(name, value)
+        self.transport.seed.setValue(int(scenario.params["seed"]))
+        self.controller.reset(int(scenario.params["seed"]))
+        self.scenario = scenario
+        self.show_message("")
+
+    def scenario_params(self) -> dict:
+        """The live parameters, for saving as a scenario."""
+        if self.snapshot is not None:
+            return dict(self.snapshot["params"])
+        return {spec.name: spec.default for spec in self.PARAMS}
 
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom

@@ -1,0 +1,187 @@
+"""Scenario files: named presets that set every control of a page, the seed and a caption.
+
+A lecturer prepares a lesson at home, saves it, and replays it identically in the hall. A file is
+plain JSON and is only ever *read as data*: every value is validated against the page's own
+parameter specs, and a bad file is refused whole with a message that names the problem, so the
+app keeps its current state. No Qt here: the command line and tests use it headless.
+
+Format (version 1)::
+
+    {"format": "distill-lab scenario", "version": 1, "name": "No stop-gradient",
+     "page": "byol", "caption": "Switch the stop-gradient off ...",
+     "params": {"ema": true, "stop_gradient": false, ...}}
+
+Parameters left out keep their defaults, so a scenario always sets every control.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.params import ParameterError, ParamSpec, validate_params
+
+FORMAT = "distill-lab scenario"
+VERSION = 1
+MAX_BYTES = 256 * 1024  # a scenario is a few hundred bytes; anything huge is not one
+TOP_LEVEL_KEYS = {"format", "version", "name", "page", "caption", "params"}
+
+
+class ScenarioError(ValueError):
+    """A scenario file that is refused; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario."""
+
+    name: str
+    page: str
+    caption: str
+    params: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "version": VERSION, "name": self.name,
+                           "page": self.page, "caption": self.caption,
+                           "params": self.params}, indent=2) + "\n"
+
+
+def _training_specs(page: str) -> tuple[ParamSpec, ...] | None:
+    from engine.registry import SIMULATIONS
+
+    simulation = SIMULATIONS.get(page)
+    return simulation.PARAMS if simulation is not None else None
+
+
+def _validate_multicrop(params: dict) -> dict:
+    from engine.multicrop import MultiCropConfig
+    from resources.paths import bundled_images
+
+    allowed = {"image", "num_local", "global_scale", "local_scale", "seed"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}")
+    defaults = MultiCropConfig()
+    images = bundled_images()
+    image = params.get("image", next(iter(images)))
+    if not isinstance(image, str) or image not in images:
+        raise ParameterError(f"image must be one of {', '.join(images)}, not {image!r}")
+    seed = params.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+        raise ParameterError(f"seed must be a whole number from 0 to 2147483647, not {seed!r}")
+    scales = {}
+    for name in ("global_scale", "local_scale"):
+        value = params.get(name, list(getattr(defaults, name)))
+        if (not isinstance(value, list) or len(value) != 2
+                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)):
+            raise ParameterError(f"{name} must be a list [min, max] of two numbers, not {value!r}")
+        scales[name] = (float(value[0]), float(value[1]))
+    num_local = params.get("num_local", defaults.num_local)
+    MultiCropConfig(num_local=num_local, **scales).validate()
+    return {"image": image, "num_local": num_local, "seed": seed,
+            "global_scale": list(scales["global_scale"]), "local_scale": list(scales["local_scale"])}
+
+
+def validate_scenario(data: object, source: str = "scenario") -> Scenario:
+    """A Scenario from parsed JSON, or ScenarioError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: expected a JSON object at the top, found {type(data).__name__}")
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ScenarioError(f"{source}: unknown key {unknown[0]!r}; a scenario has "
+                            f"{', '.join(sorted(TOP_LEVEL_KEYS))}")
+    if data.get("format", FORMAT) != FORMAT or data.get("version", VERSION) != VERSION:
+        raise ScenarioError(f"{source}: not a version {VERSION} Distill Lab scenario")
+    from desktop.pages import all_pages_keys
+
+    page = data.get("page")
+    if page not in all_pages_keys():
+        raise ScenarioError(f"{source}: 'page' must be one of {', '.join(all_pages_keys())}, not {page!r}")
+    texts = {}
+    for key, limit in (("name", 80), ("caption", 400)):
+        value = data.get(key, "")
+        if not isinstance(value, str) or len(value) > limit:
+            raise ScenarioError(f"{source}: '{key}' must be text of at most {limit} characters")
+        texts[key] = value.strip()
+    if not texts["name"]:
+        raise ScenarioError(f"{source}: 'name' is missing")
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{source}: 'params' must be an object of parameter values")
+    try:
+        specs = _training_specs(page)
+        if specs is not None:
+            validated = validate_params(specs, params)
+        else:
+            validated = _validate_multicrop(params)
+    except ParameterError as error:
+        raise ScenarioError(f"{source}: {error}") from None
+    return Scenario(texts["name"], page, texts["caption"], validated)
+
+
+def _reject_constants(token: str):
+    raise ValueError(f"{token} is not allowed in a scenario")
+
+
+def parse_scenario(text: str, source: str = "scenario") -> Scenario:
+    """Parse and validate scenario text."""
+    if not text.strip():
+        raise ScenarioError(f"{source}: the file is empty")
+    try:
+        data = json.loads(text, parse_constant=_reject_constants)
+    except ValueError as error:
+        raise ScenarioError(f"{source}: not valid JSON ({error})") from None
+    return validate_scenario(data, source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file; every failure is a ScenarioError with a readable message."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError(f"{name}: {size:,} bytes is too large for a scenario "
+                                f"(at most {MAX_BYTES // 1024} KiB)")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{name}: is a folder, not a scenario file") from None
+    except PermissionError:
+        raise ScenarioError(f"{name}: cannot be read (permission denied)") from None
+    except OSError as error:
+        raise ScenarioError(f"{name}: cannot be read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{name}: not a text file (not UTF-8)") from None
+    scenario = parse_scenario(text, name)
+    return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)
+
+
+def save_scenario(scenario: Scenario, path: str | Path) -> None:
+    """Write a scenario file (validated first, so a saved file always loads)."""
+    validate_scenario(json.loads(scenario.to_json()), str(path))
+    try:
+        Path(path).write_text(scenario.to_json(), encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError(f"{Path(path).name}: cannot be written ({error.strerror})") from None
+
+
+def scenarios_dir() -> Path:
+    from resources.paths import resources_dir
+
+    return resources_dir() / "scenarios"
+
+
+def bundled_scenarios() -> list[Scenario]:
+    """The presets shipped in resources/scenarios, sorted by file name (which gives the order)."""
+    return [load_scenario(path) for path in sorted(scenarios_dir().glob("*.json"))]
+
+
+def finite_params(params: dict) -> bool:
+    """True when no number in ``params`` is NaN or infinite (a guard for saving live state)."""
+    return all(not (isinstance(v, float) and not math.isfinite(v)) for v in params.values())

@@ -1,0 +1,126 @@
+"""Scenario files: the bundled presets load and apply; bad files are refused with a message that
+names the problem, and the app keeps its state."""
+import json
+
+import pytest
+from PySide6 import QtWidgets
+
+from desktop.main_window import MainWindow
+from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, parse_scenario
+
+GOOD = {"format": "distill-lab scenario", "version": 1, "name": "Test", "page": "byol",
+        "caption": "A test.", "params": {"stop_gradient": False, "seed": 4}}
+
+
+def test_bundled_scenarios_cover_the_lessons():
+    names = {scenario.name for scenario in bundled_scenarios()}
+    for needle in ("Healthy BYOL", "Break it: all guards off", "No stop-gradient", "No predictor",
+                   "SimSiam, slow predictor", "SimSiam, fast predictor", "DINO multi-crop defaults"):
+        assert needle in names
+
+
+def test_missing_params_take_defaults_so_every_control_is_set():
+    scenario = parse_scenario(json.dumps(GOOD))
+    assert scenario.params["stop_gradient"] is False and scenario.params["ema"] is True
+    assert scenario.params["seed"] == 4 and scenario.params["learning_rate"] == 0.05
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("", "empty"),
+    ("{not json", "not valid JSON"),
+    ('{"name": "x", "page": "byol", "params": {"lr": 1}', "not valid JSON"),  # truncated
+    ("[1, 2]", "JSON object"),
+    (json.dumps({**GOOD, "extra": 1}), "unknown key 'extra'"),
+    (json.dumps({**GOOD, "page": "nowhere"}), "'page'"),
+    (json.dumps({**GOOD, "params": {"stop_gradient": "no"}}), "stop_gradient"),
+    (json.dumps({**GOOD, "params": {"ema_momentum": 5}}), "ema_momentum"),
+    (json.dumps({**GOOD, "params": {"learning_rate": -1}}), "learning_rate"),
+    (json.dumps({**GOOD, "params": {"warp_drive": 1}}), "warp_drive"),
+    ('{"name": "x", "page": "byol", "params": {"learning_rate": NaN}}', "NaN"),
+    (json.dumps({**GOOD, "name": 3}), "'name'"),
+    (json.dumps({**GOOD, "page": "multicrop", "params": {"local_scale": [0.5, 0.1]}}), "local_scale"),
+    (json.dumps({**GOOD, "page": "multicrop", "params": {"image": "../../etc/passwd"}}), "image"),
+])
+def test_bad_scenarios_are_refused_with_a_reason(text, needle):
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text, "bad.json")
+    assert needle in str(error.value) and str(error.value).startswith("bad.json")
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "missing.json")
+    with pytest.raises(ScenarioError, match="folder"):
+        load_scenario(tmp_path)
+    huge = tmp_path / "huge.json"
+    huge.write_text(" " * 300_000 + "{}")
+    with pytest.raises(ScenarioError, match="too large"):
+        load_scenario(huge)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ScenarioError, match="UTF-8"):
+        load_scenario(binary)
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    # A refused file shows a message box; record it instead of blocking the test.
+    warnings = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.warnings = warnings
+    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    yield window
+    window.shutdown()
+
+
+def test_menu_scenario_sets_controls_seed_and_caption(qtbot, window):
+    preset = next(s for s in bundled_scenarios() if s.name == "No stop-gradient")
+    window.apply_scenario(preset)
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    assert not panel.controls["stop_gradient"].isChecked()
+    qtbot.waitUntil(lambda: controller.latest["params"]["stop_gradient"] is False
+                    and controller.latest["step"] == 0, timeout=5000)
+    qtbot.waitUntil(lambda: "Scenario: No stop-gradient" in panel.caption.text(), timeout=5000)
+    panel.controls["stop_gradient"].click()  # the lecturer moves a control: the caption follows
+    qtbot.waitUntil(lambda: "Scenario:" not in panel.caption.text(), timeout=5000)
+    assert "stop-gradient on" in panel.caption.text()
+
+
+def test_save_then_open_replays_identically(qtbot, window, tmp_path):
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    panel.apply_param("predictor", False)
+    panel.apply_param("ema_momentum", 0.95)
+    qtbot.waitUntil(lambda: controller.latest["params"]["ema_momentum"] == 0.95, timeout=5000)
+    path = tmp_path / "lesson.json"
+    assert window.save_scenario(str(path), name="Lesson")
+    saved = load_scenario(path)
+    assert saved.params["predictor"] is False and saved.params["ema_momentum"] == 0.95
+    panel.apply_param("predictor", True)
+    assert window.open_scenario(str(path))
+    qtbot.waitUntil(lambda: controller.latest["params"]["predictor"] is False
+                    and controller.latest["step"] == 0, timeout=5000)
+    assert not panel.controls["predictor"].isChecked()
+
+
+def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path):
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**GOOD, "params": {"stop_gradient": False, "learning_rate": 99}}))
+    assert not window.open_scenario(str(bad))
+    assert "learning_rate" in window.warnings[-1] and "Nothing was changed" in window.warnings[-1]
+    assert panel.controls["stop_gradient"].isChecked()
+    assert controller.latest["params"]["stop_gradient"] is True
+
+
+def test_multicrop_scenario(qtbot, window):
+    preset = Scenario("Crops", "multicrop", "", {"image": "coffee", "num_local": 3,
+                                                 "global_scale": [0.5, 1.0], "local_scale": [0.1, 0.3], "seed": 7})
+    window.apply_scenario(preset)
+    panel = window.panels["multicrop"]
+    assert window.current_page().key == "multicrop"
+    assert panel.image.name == "coffee" and panel.config.num_local == 3 and panel.seed == 7
+    assert panel.num_loss_terms == 2 * (3 + 1)
+    assert panel.scenario_params()["global_scale"] == [0.5, 1.0]
