@@ -83,7 +83,7 @@ def test_cosine_loss_is_bounded_and_scale_invariant(prediction, target, scale):
     assert -1e-9 <= loss <= 4.0 + 1e-9
     assert np.isfinite(grad_p).all() and np.isfinite(grad_z).all()
     if norms_ok:
-        assert cosine_loss(scale * prediction, target)[0] == pytest.approx(loss, abs=1e-9)
+        assert cosine_loss(scale * prediction, target)[0] == pytest.approx(loss, abs=1e-7)  # the 1e-12 guard in the norm shifts tiny inputs slightly
         # A scale-invariant loss has gradients orthogonal to its argument, row by row.
         np.testing.assert_allclose(np.sum(grad_p * prediction, axis=1), 0.0, atol=1e-9)
         np.testing.assert_allclose(np.sum(grad_z * target, axis=1), 0.0, atol=1e-9)
