@@ -50,14 +50,26 @@ def run_app() -> int:
             "distill-lab: no display found. Run it on a desktop, or offscreen with "
             "QT_QPA_PLATFORM=offscreen, or use the command line: distill-lab run byol --help\n")
         return 1
+    # Ctrl+C in the terminal closes the window cleanly, even while the window is being built.
+    window = None
+    interrupted = []
+
+    def on_interrupt(*_):
+        interrupted.append(True)
+        if window is not None:
+            window.close()
+
+    signal.signal(signal.SIGINT, on_interrupt)
     app = application()
     from desktop.main_window import MainWindow
 
     window = MainWindow()
+    if interrupted:
+        window.shutdown()
+        return 0
     window.resize(1280, 760)
     window.show()
-    # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # The timer lets Python run its signal handler while Qt's event loop waits.
     heartbeat = QtCore.QTimer()
     heartbeat.start(200)
     heartbeat.timeout.connect(lambda: None)

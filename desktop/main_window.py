@@ -314,7 +314,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         page = self.settings.value("window/page")
-        if page in self.panels:
+        # A hand-edited file can hold anything here ("a, b" reads back as a list: unhashable).
+        if isinstance(page, str) and page in self.panels:
             self.show_page(page)
 
     def save_layout(self) -> None:

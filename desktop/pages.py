@@ -18,11 +18,14 @@ class Page:
 def all_pages() -> list[Page]:
     """Imported lazily so the command line can train headless without loading Qt."""
     from engine.byol import BYOLSimulation
+    from engine.dino import DINOSimulation
     from widgets.byol_panel import BYOLPanel
+    from widgets.dino_panel import DINOPanel
     from widgets.multicrop_panel import MultiCropPanel
 
     return [
         Page("byol", "1 · BYOL guards", BYOLSimulation, BYOLPanel),
+        Page("dino", "2 · DINO centering and sharpening", DINOSimulation, DINOPanel),
         Page("multicrop", "3 · Multi-crop", None, MultiCropPanel),
     ]
 

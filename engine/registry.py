@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from engine.byol import BYOLSimulation
+from engine.dino import DINOSimulation
 from engine.simulation import Simulation
 
 SIMULATIONS: dict[str, type[Simulation]] = {
     BYOLSimulation.NAME: BYOLSimulation,
+    DINOSimulation.NAME: DINOSimulation,
 }

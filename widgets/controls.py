@@ -153,6 +153,14 @@ class TransportBar(QtWidgets.QWidget):
             self.speed.addItem(text, value)
         self.speed.setCurrentIndex(len(SPEEDS) - 1)
         self.speed.setToolTip("How fast training runs")
+        # Narrow minimums, so the control column never overflows (and clips) at high zoom.
+        self.seed.setMinimumWidth(40)
+        self.seed.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
+        self.speed.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.speed.setMinimumContentsLength(5)
+        for button in (self.play_button, self.step_button, self.reset_button):
+            button.setMinimumWidth(40)
+            button.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
         layout = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.play_button, 0, 0)

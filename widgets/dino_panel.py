@@ -1,0 +1,178 @@
+"""The DINO page: two opposing forces, centering and sharpening, and the prototype usage they
+balance. Reads top to bottom: build the controls, build the plots, draw a snapshot."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from engine.dino import DINO_PARAMS
+from widgets.panel_base import SimulationPanel
+from widgets.plots import MetricPlot
+from widgets.theme import DASH, DOT
+
+HELP_TEXT = """
+<p><b>What trains.</b> Student and teacher each turn a view of a sample into a probability
+distribution over K learned <i>prototypes</i>. The student learns to give, for one view, the
+distribution the teacher gives for another view of the same sample. The teacher is a moving average
+of the student and gets no gradient. Two trivial answers would make the loss small, and one force
+stops each:</p>
+<p><b>Centering</b> subtracts a running mean of the teacher's outputs before its softmax. A prototype
+that wins for every sample is pushed down, so no single prototype can take over. On its own it
+pushes towards the <i>uniform</i> answer: every prototype equally likely for every sample.</p>
+<p><b>Sharpening</b> uses a low teacher temperature (0.04, below the student's 0.1): the teacher's
+targets are more confident than the student, which stops the uniform answer. On its own it lets one
+prototype win everything.</p>
+<p>Together they balance: each sample is confidently assigned (low teacher entropy), and the samples
+use many prototypes (high entropy of the batch-mean distribution). In both collapses the teacher
+becomes easy to match and KL(teacher&nbsp;||&nbsp;student) falls to about 0 (DINO Fig. 7).</p>
+<p><b>Try.</b> Switch centering off (C): one prototype dominates. Raise the teacher temperature
+(Up) past the student's: uniform. DINO App. D: centre momentum 0.999 or teacher temperature 0.08
+collapsed ImageNet training.</p>
+"""
+
+
+def describe_forces(params: dict) -> str:
+    """The two forces in words, and what the paper says their setting leads to."""
+    teacher, student = params["teacher_temperature"], params["student_temperature"]
+    sharpening = teacher < student
+    centering = params["centering"]
+    settings = (f"centering {'on' if centering else 'OFF'}"
+                + (f" (momentum {params['center_momentum']:g})" if centering else "")
+                + f" · teacher temperature {teacher:g} vs student {student:g}"
+                + (f" (sharpening ×{student / teacher:.2g})" if sharpening else " (NO sharpening)"))
+    if centering and sharpening:
+        consequence = ("both forces: centering spreads samples over prototypes, sharpening makes "
+                       "each assignment confident (DINO Fig. 7)")
+        if params["center_momentum"] >= 0.99:
+            consequence += "; a centre this slow lags behind (DINO App. D: 0.999 collapsed)"
+    elif sharpening:
+        consequence = "sharpening only: nothing stops one prototype from winning every sample (DINO Fig. 7)"
+    elif centering:
+        consequence = "centering only: nothing sharpens, the teacher's output flattens to uniform (DINO Fig. 7)"
+    else:
+        consequence = "neither force: nothing is balanced; watch which collapse wins"
+    return f"{settings}  →  {consequence}"
+
+
+class DINOPanel(SimulationPanel):
+    PAGE_KEY = "dino"
+    TITLE = "DINO: centering and sharpening"
+    PARAMS = DINO_PARAMS
+
+    # -- build ----------------------------------------------------------------------------
+    def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
+        forces = QtWidgets.QGroupBox("Two forces")
+        forces_layout = QtWidgets.QVBoxLayout(forces)
+        self.add_check(forces_layout, "centering").setObjectName("switch")
+        self.add_slider(forces_layout, "center_momentum")
+        student_default = self.specs["student_temperature"].default
+        self.add_slider(forces_layout, "teacher_temperature", marks=(0.04, 0.07, student_default))
+        self.add_slider(forces_layout, "student_temperature")
+        layout.addWidget(forces)
+        warmup = QtWidgets.QGroupBox("Warm-up (DINO: 0.04 → 0.07)")
+        warmup_layout = QtWidgets.QVBoxLayout(warmup)
+        self.add_check(warmup_layout, "teacher_temperature_warmup").setText("Warm up linearly")
+        self.add_slider(warmup_layout, "warmup_start_temperature")
+        self.add_slider(warmup_layout, "warmup_steps", maximum=3000)
+        layout.addWidget(warmup)
+        training = QtWidgets.QGroupBox("Training")
+        training_layout = QtWidgets.QVBoxLayout(training)
+        self.add_slider(training_layout, "ema_momentum")
+        self.add_slider(training_layout, "num_prototypes", maximum=64)
+        self.add_slider(training_layout, "learning_rate", minimum=1e-3, maximum=1.0)
+        self.add_slider(training_layout, "weight_decay", maximum=0.02)
+        self.add_slider(training_layout, "chosen_sample")
+        layout.addWidget(training)
+        help_box = QtWidgets.QGroupBox("How it works")
+        help_layout = QtWidgets.QVBoxLayout(help_box)
+        self.help_label = QtWidgets.QLabel(HELP_TEXT)
+        self.help_label.setWordWrap(True)
+        self.help_label.setObjectName("help")
+        help_layout.addWidget(self.help_label)
+        layout.addWidget(help_box)
+
+    def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
+        theme = self.theme
+        self.usage_plot = MetricPlot("Prototype usage", "batch-mean probability", theme, x_label="prototype")
+        self.usage_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.primary, pen=None)
+        self.usage_plot.addItem(self.usage_bars)
+        self.uniform_line = self.usage_plot.add_reference(1 / 16, "uniform 1/K", DASH)
+        self.sample_plot = MetricPlot("One sample", "probability", theme, x_label="prototype")
+        self.teacher_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=theme.primary, pen=None, name="teacher")
+        self.student_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=theme.secondary,
+                                            pen=pg.mkPen(theme.secondary), name="student")
+        self.sample_plot.addItem(self.teacher_bars)
+        self.sample_plot.addItem(self.student_bars)
+        legend = self.sample_plot.getPlotItem().addLegend(offset=(-8, 8))
+        legend.addItem(self.teacher_bars, "teacher")
+        legend.addItem(self.student_bars, "student")
+        self.sample_plot.legend = legend
+        self.sample_plot.apply_style(theme, self.zoom)
+        self.sample_plot.setYRange(0, 1.02, padding=0)
+        self.center_plot = MetricPlot("Centre vector", "centre", theme, x_label="prototype")
+        self.center_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.muted, pen=None)
+        self.center_plot.addItem(self.center_bars)
+        self.entropy_plot = MetricPlot("Teacher entropy", "nats", theme)
+        self.entropy_plot.add_curve("teacher_entropy", "", theme.primary)
+        self.entropy_log_k = self.entropy_plot.add_reference(math.log(16), "log K: uniform", DASH)
+        self.entropy_plot.add_reference(0.0, "0: one-hot", DOT, theme.collapsed)
+        self.usage_entropy_plot = MetricPlot("Usage entropy", "nats", theme)
+        self.usage_entropy_plot.add_curve("usage_entropy", "", theme.primary)
+        self.usage_log_k = self.usage_entropy_plot.add_reference(math.log(16), "log K: all used", DASH)
+        self.usage_entropy_plot.add_reference(0.0, "0: one prototype", DOT, theme.collapsed)
+        self.kl_plot = MetricPlot("KL(teacher‖student)", "nats", theme)
+        self.kl_plot.add_curve("kl", "", theme.secondary)
+        self.kl_plot.add_reference(0.0, "0: nothing to learn", DOT, theme.collapsed)
+        self.plots = [self.usage_plot, self.sample_plot, self.center_plot,
+                      self.entropy_plot, self.usage_entropy_plot, self.kl_plot]
+        for index, plot in enumerate(self.plots):
+            grid.addWidget(plot, index // 3, index % 3)
+
+    # -- draw -----------------------------------------------------------------------------
+    def caption_text(self, params: dict) -> str:
+        return describe_forces(params)
+
+    def live_state(self, snapshot: dict) -> tuple[str, str, str]:
+        latest = snapshot["latest"]
+        verdict = snapshot["verdict"]
+        log_k = snapshot["log_k"]
+        detail = (f"teacher entropy {latest['teacher_entropy']:.2f} · usage entropy "
+                  f"{latest['usage_entropy']:.2f} of log K = {log_k:.2f} · KL {latest['kl_teacher_student']:.3f}"
+                  f" · teacher T now {snapshot['teacher_temperature_now']:.3g} · step {snapshot['step']}")
+        headline, kind = {
+            "healthy": ("HEALTHY: confident per sample, many prototypes used", "healthy"),
+            "one prototype dominates": ("COLLAPSED: one prototype wins every sample", "collapsed"),
+            "uniform": ("COLLAPSED: uniform, every prototype equally likely", "collapsed"),
+        }[verdict]
+        return headline, kind, detail
+
+    def draw(self, snapshot: dict) -> None:
+        num_prototypes = snapshot["num_prototypes"]
+        log_k = snapshot["log_k"]
+        index = np.arange(num_prototypes)
+        self.usage_bars.setOpts(x=index, height=snapshot["prototype_usage"], brush=self.theme.primary)
+        self.uniform_line.setValue(1 / num_prototypes)
+        self.usage_plot.setYRange(0, max(1.5 / num_prototypes, float(snapshot["prototype_usage"].max())) * 1.05, padding=0)
+        self.usage_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
+        self.teacher_bars.setOpts(x=index - 0.2, height=snapshot["teacher_distribution"], brush=self.theme.primary)
+        self.student_bars.setOpts(x=index + 0.2, height=snapshot["student_distribution"],
+                                  brush=pg.mkBrush(self.theme.secondary), pen=pg.mkPen(self.theme.secondary))
+        self.sample_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
+        self.sample_plot.getPlotItem().setTitle(
+            f"One sample (class {snapshot['chosen_label']})", color=self.theme.foreground,
+            size=f"{round(13 * 1.15 * self.zoom)}pt", bold=True)
+        self.center_bars.setOpts(x=index, height=snapshot["center"], brush=self.theme.muted)
+        self.center_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
+        history = snapshot["history"]
+        steps = history["step"]
+        self.entropy_plot.set_curve("teacher_entropy", steps, history["teacher_entropy"])
+        self.entropy_log_k.setValue(log_k)
+        self.entropy_plot.setYRange(0, log_k * 1.25, padding=0)
+        self.usage_entropy_plot.set_curve("usage_entropy", steps, history["usage_entropy"])
+        self.usage_log_k.setValue(log_k)
+        self.usage_entropy_plot.setYRange(0, log_k * 1.25, padding=0)
+        finite = np.isfinite(history["kl_teacher_student"])
+        self.kl_plot.set_curve("kl", steps[finite], history["kl_teacher_student"][finite])
