@@ -15,7 +15,8 @@ GOOD = {"format": "distill-lab scenario", "version": 1, "name": "Test", "page": 
 def test_bundled_scenarios_cover_the_lessons():
     names = {scenario.name for scenario in bundled_scenarios()}
     for needle in ("Healthy BYOL", "Break it: all guards off", "No stop-gradient", "No predictor",
-                   "SimSiam, slow predictor", "SimSiam, fast predictor", "DINO multi-crop defaults"):
+                   "SimSiam, slow predictor", "SimSiam, fast predictor", "Healthy DINO",
+                   "DINO: sharpening only", "DINO: centering only", "DINO multi-crop defaults"):
         assert needle in names
 
 
