@@ -1,0 +1,140 @@
+"""The DINO regime map: each cell is a DINOSimulation; it fills in cell by cell and resumes."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from engine.dino import DINOSimulation
+from engine.dino_regime_map import (
+    DEFAULT_CENTER_MOMENTA,
+    DEFAULT_TEACHER_TEMPERATURES,
+    PAPER_POINTS,
+    RECORDED,
+    REGIMES,
+    DINORegimeMap,
+    regime_agrees,
+)
+from engine.params import ParameterError
+
+SMALL = dict(teacher_temperatures=(0.04, 0.08), center_momenta=(0.0, 0.9, 0.999), steps=20)
+
+
+def test_each_cell_is_a_dino_simulation():
+    regime_map = DINORegimeMap(teacher_temperatures=(0.03, 0.2), center_momenta=(0.9, 0.999),
+                               steps=60, seed=3)
+    regime_map.run()
+    for row in regime_map.results:
+        for cell in row:
+            sim = DINOSimulation(seed=3, teacher_temperature=cell.teacher_temperature,
+                                 center_momentum=cell.center_momentum)
+            sim.run(60)
+            for name in ("teacher_entropy", "usage_entropy", "kl_teacher_student",
+                         "knn_accuracy"):
+                assert getattr(cell, name) == pytest.approx(sim.latest[name], rel=1e-12), name
+            assert cell.steps == 60 and cell.regime in REGIMES
+
+
+def test_fills_in_cell_by_cell_and_resumes():
+    regime_map = DINORegimeMap(**SMALL)
+    assert regime_map.cells_done == 0 and not regime_map.finished
+    regime_map.step(25)  # one cell and 5 steps of the next
+    snapshot = regime_map.snapshot()
+    assert snapshot["cells_done"] == 1 and snapshot["cells_total"] == 6
+    assert snapshot["current"] == {"row": 0, "column": 1, "step": 5, "steps": 20}
+    assert snapshot["regime"][0, 0] in range(len(REGIMES))
+    assert (snapshot["regime"].ravel()[1:] == -1).all()
+    assert math.isfinite(snapshot["teacher_entropy"][0, 0])
+    assert np.isnan(snapshot["teacher_entropy"].ravel()[1:]).all()
+
+    second = regime_map.step_cell()  # finishes the cell that was under way
+    assert (second.row, second.column, second.steps) == (0, 1, 20)
+    rest = list(regime_map.cells())
+    assert [(cell.row, cell.column) for cell in rest] == [(0, 2), (1, 0), (1, 1), (1, 2)]
+    assert regime_map.finished and regime_map.step_cell() is None
+    regime_map.step(10)  # nothing left to do
+    assert regime_map.step_count == 6 * 20
+
+    in_one_go = DINORegimeMap(**SMALL)
+    in_one_go.run()
+    for row, row_again in zip(regime_map.results, in_one_go.results):
+        for cell, cell_again in zip(row, row_again):
+            for name in RECORDED:
+                assert getattr(cell, name) == getattr(cell_again, name)
+
+
+def test_snapshot_arrays_are_fresh():
+    regime_map = DINORegimeMap(**SMALL)
+    regime_map.step_cell()
+    snapshot = regime_map.snapshot()
+    snapshot["teacher_entropy"][:] = -1.0
+    snapshot["regime"][:] = 2
+    again = regime_map.snapshot()
+    assert again["teacher_entropy"][0, 0] >= 0.0 and again["regime"][0, 1] == -1
+
+
+def test_default_axes():
+    temperatures = np.array(DEFAULT_TEACHER_TEMPERATURES)
+    assert len(temperatures) >= 6 and len(DEFAULT_CENTER_MOMENTA) >= 6
+    ratios = temperatures[1:] / temperatures[:-1]
+    np.testing.assert_allclose(ratios, ratios[0])  # log-spaced
+    assert 0.9 in DEFAULT_CENTER_MOMENTA and 0.999 in DEFAULT_CENTER_MOMENTA
+    regime_map = DINORegimeMap(steps=1)
+    on_map = [p for p in regime_map.paper_points() if p["cell"] is not None]
+    settings = {(p["teacher_temperature"], p["center_momentum"]) for p in on_map}
+    assert {(0.04, 0.999), (0.08, 0.9), (0.04, 0.9)} <= settings  # App. D's collapses are cells
+
+
+def test_summary_is_json_serialisable():
+    regime_map = DINORegimeMap(**SMALL)
+    seconds = regime_map.run()
+    summary = json.loads(json.dumps(regime_map.summary(seconds)))
+    assert summary["cells_done"] == summary["cells_total"] == 6 and len(summary["runs"]) == 6
+    for run in summary["runs"]:
+        assert run["simulation"] == "dino" and run["regime"] in REGIMES
+        assert run["config"]["teacher_temperature"] in SMALL["teacher_temperatures"]
+        assert run["config"]["center_momentum"] in SMALL["center_momenta"]
+        assert set(RECORDED) <= set(run["final"])
+
+
+def test_parameters_are_validated():
+    with pytest.raises(ParameterError):
+        DINORegimeMap(teacher_temperatures=(0.001,))
+    with pytest.raises(ParameterError):
+        DINORegimeMap(center_momenta=(1.5,))
+    with pytest.raises(ParameterError):
+        DINORegimeMap(steps=0)
+    regime_map = DINORegimeMap(**SMALL)
+    with pytest.raises(ParameterError):
+        regime_map.set_param("teacher_temperature", 0.05)  # an axis of the map, not a setting
+    regime_map.set_param("learning_rate", 0.02)
+    regime_map.reset(seed=7)
+    assert regime_map.cell_params(1, 2) == {**regime_map.params, "teacher_temperature": 0.08,
+                                            "center_momentum": 0.999}
+    assert regime_map.cell_params(1, 2)["learning_rate"] == 0.02
+    assert regime_map.cell_params(1, 2)["seed"] == 7
+
+
+def test_regime_agreement():
+    assert regime_agrees("healthy", "healthy")
+    assert regime_agrees("uniform", "collapse")
+    assert regime_agrees("one prototype dominates", "collapse")
+    assert not regime_agrees("healthy", "collapse") and not regime_agrees("uniform", "healthy")
+    assert {p.outcome for p in PAPER_POINTS} == {"healthy", "collapse"}
+
+
+@pytest.mark.phenomena
+def test_app_d_collapses_and_the_default_appear_on_the_map():
+    regime_map = DINORegimeMap(teacher_temperatures=(0.04, 0.08), center_momenta=(0.9, 0.999),
+                               seed=0)
+    regime_map.run()
+    regimes = {(cell.teacher_temperature, cell.center_momentum): cell.regime
+               for row in regime_map.results for cell in row}
+    assert regimes[(0.04, 0.9)] == "healthy", regimes
+    assert regimes[(0.04, 0.999)] == "one prototype dominates", regimes
+    assert regimes[(0.08, 0.9)] == "uniform", regimes
+    for point in regime_map.paper_points():
+        if point["cell"] is not None:
+            assert point["agrees"], point
