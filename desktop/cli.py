@@ -11,6 +11,7 @@ import math
 import os
 import sys
 
+from desktop.ablation_command import add_ablation_parser, run_ablation
 from desktop.crops_command import add_crops_parser, run_crops
 from engine.params import ParameterError, spec_table
 from engine.registry import SIMULATIONS
@@ -68,6 +69,7 @@ def build_parser() -> OneLineArgumentParser:
                                  help=f"{spec.help} ({spec.range_text()}; default {spec.default:g})")
 
     add_crops_parser(commands)
+    add_ablation_parser(commands)
 
     shot = commands.add_parser("screenshot", help="render a page offscreen to a PNG")
     shot.add_argument("output", help="PNG file to write")
@@ -206,6 +208,8 @@ def _dispatch(argv: list[str] | None) -> int:
         return take_screenshot(args)
     if args.command == "crops":
         return run_crops(args)
+    if args.command == "ablation":
+        return run_ablation(args)
     from desktop.app import run_app
 
     return run_app()

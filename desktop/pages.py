@@ -21,16 +21,18 @@ def all_pages() -> list[Page]:
     from engine.dino import DINOSimulation
     from widgets.byol_panel import BYOLPanel
     from widgets.dino_panel import DINOPanel
+    from widgets.ablation_panel import AblationPanel, AblationSimulation
     from widgets.multicrop_panel import MultiCropPanel
 
     return [
         Page("byol", "1 · BYOL guards", BYOLSimulation, BYOLPanel),
         Page("dino", "2 · DINO centering and sharpening", DINOSimulation, DINOPanel),
         Page("multicrop", "3 · Multi-crop", None, MultiCropPanel),
+        Page("ablation", "4 · Ablations", AblationSimulation, AblationPanel),
     ]
 
 
-PAGE_KEYS = ("byol", "dino", "multicrop")
+PAGE_KEYS = ("byol", "dino", "multicrop", "ablation")
 
 
 def all_pages_keys() -> list[str]:

@@ -1,0 +1,269 @@
+"""`distill-lab ablation`: the papers' ablation tables as live experiments, headless.
+
+    distill-lab ablation byol [--steps N] [--seed S] [--json]
+    distill-lab ablation dino [--steps N] [--seed S] [--grid R C] [--json]
+
+``byol`` trains all 8 combinations of EMA / stop-gradient / predictor side by side from the same
+seed (engine.byol_grid) and prints each one's final spread, effective rank, kNN accuracy and
+verdict beside the published outcome. ``dino`` fills the regime map of teacher temperature x
+centre momentum (engine.dino_regime_map), one DINO run a cell.
+
+JSON: one object with a "runs" list, one record a run with its ``config`` and ``final`` metrics as
+`distill-lab run` prints them, plus verdict / published / agrees (byol) or regime (dino). NaN and
+infinities are printed as null. Bad arguments get one line on stderr ("distill-lab: error: ...")
+and exit code 2. No Qt is imported.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+from engine.params import ParameterError
+
+MAX_STEPS = 1_000_000
+SEED_MAXIMUM = 2**31 - 1
+GRID_MINIMUM, GRID_MAXIMUM = 2, 24
+KEPT_MOMENTA = (0.9, 0.999)  # DINO's default and App. D's collapsing one: always on the map
+# Centre momenta added after the two kept ones when the grid has fewer columns than the default.
+_MOMENTUM_PRIORITY = (0.0, 0.99, 0.5, 0.997)
+
+
+# ---- arguments ---------------------------------------------------------------------------------------
+
+
+def _steps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--steps must be a whole number, not {text!r}") from None
+    if not 1 <= value <= MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"--steps must be from 1 to {MAX_STEPS}, not {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number, not {text!r}") from None
+    if not 0 <= value <= SEED_MAXIMUM:
+        raise argparse.ArgumentTypeError(f"--seed must be from 0 to {SEED_MAXIMUM}, not {value}")
+    return value
+
+
+def _grid_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--grid takes two whole numbers R C, not {text!r}") from None
+    if not GRID_MINIMUM <= value <= GRID_MAXIMUM:
+        raise argparse.ArgumentTypeError(
+            f"--grid sizes must be from {GRID_MINIMUM} to {GRID_MAXIMUM}, not {value}")
+    return value
+
+
+def add_ablation_parser(commands) -> argparse.ArgumentParser:
+    """Add the `ablation` command to ``commands`` (the subparsers of desktop/cli.py's parser)."""
+    from engine.byol_grid import BYOLGrid
+    from engine.dino_regime_map import DINORegimeMap
+
+    ablation = commands.add_parser(
+        "ablation", help="train the papers' ablation grids side by side and print the tables")
+    kinds = ablation.add_subparsers(dest="ablation", required=True, parser_class=type(ablation))
+    byol = kinds.add_parser("byol", help="the 8 combinations of EMA / stop-gradient / predictor")
+    byol.add_argument("--steps", type=_steps, default=BYOLGrid.DEFAULT_STEPS,
+                      help=f"training steps of every run (default {BYOLGrid.DEFAULT_STEPS})")
+    dino = kinds.add_parser("dino", help="the regime map: teacher temperature x centre momentum")
+    dino.add_argument("--steps", type=_steps, default=DINORegimeMap.DEFAULT_STEPS,
+                      help=f"training steps of every cell (default {DINORegimeMap.DEFAULT_STEPS})")
+    dino.add_argument("--grid", type=_grid_size, nargs=2, metavar=("R", "C"), default=None,
+                      help="R teacher temperatures (log-spaced) x C centre momenta "
+                           "(default 9 x 6; 0.9 and 0.999 are always among the momenta)")
+    for sub in (byol, dino):
+        sub.add_argument("--seed", type=_seed, default=0, help="seed shared by every run (default 0)")
+        sub.add_argument("--json", action="store_true", help="print one JSON object")
+    return ablation
+
+
+# ---- the grid's axes ---------------------------------------------------------------------------------
+
+
+def teacher_temperatures(count: int) -> tuple[float, ...]:
+    """``count`` temperatures log-spaced between the default map's ends (0.01 and 0.16)."""
+    from engine.dino_regime_map import DEFAULT_TEACHER_TEMPERATURES
+
+    low, high = DEFAULT_TEACHER_TEMPERATURES[0], DEFAULT_TEACHER_TEMPERATURES[-1]
+    if count == len(DEFAULT_TEACHER_TEMPERATURES):
+        return tuple(DEFAULT_TEACHER_TEMPERATURES)
+    return tuple(float(t) for t in np.geomspace(low, high, count))
+
+
+def center_momenta(count: int) -> tuple[float, ...]:
+    """``count`` centre momenta, ascending, always with 0.9 and 0.999.
+
+    Up to 6: a subset of the default map's momenta (the two kept ones first, then 0, 0.99, 0.5,
+    0.997). Beyond 6: more momenta, each in the widest gap of log10(1 - m).
+    """
+    from engine.dino_regime_map import DEFAULT_CENTER_MOMENTA
+
+    chosen = list(KEPT_MOMENTA) + [m for m in _MOMENTUM_PRIORITY if m in DEFAULT_CENTER_MOMENTA]
+    chosen = sorted(chosen[:count])
+    while len(chosen) < count:
+        position = [math.log10(1.0 - m) for m in chosen]
+        gaps = [a - b for a, b in zip(position, position[1:])]
+        widest = int(np.argmax(gaps))
+        middle = 1.0 - 10 ** ((position[widest] + position[widest + 1]) / 2)
+        chosen.insert(widest + 1, float(f"{middle:.6g}"))
+    return tuple(chosen)
+
+
+# ---- JSON --------------------------------------------------------------------------------------------
+
+
+def json_safe(value):
+    """NaN and infinities become null, numpy values plain ones: the output is strict JSON."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ---- byol --------------------------------------------------------------------------------------------
+
+
+def byol_summary(steps: int, seed: int) -> dict:
+    """Train the guard grid ``steps`` steps; its summary (engine.byol_grid.BYOLGrid.summary)."""
+    from engine.byol_grid import BYOLGrid
+
+    grid = BYOLGrid(seed=seed)
+    seconds = grid.run(steps)
+    summary = grid.summary(seconds)
+    for run, row in zip(summary["runs"], grid.outcome_rows()):
+        run["spread"] = row["spread"]  # std x sqrt(d), as the table prints it
+    return summary
+
+
+def _agrees_text(agrees: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "not run"}[agrees]
+
+
+def _number(value, form: str) -> str:
+    return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) else format(value, form)
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(header), *(len(row[i]) for row in rows)) for i, header in enumerate(headers)]
+    print("  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip())
+    print("  ".join("-" * width for width in widths))
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def print_byol(summary: dict) -> None:
+    print(f"BYOL guard grid: 8 runs x {summary['steps']} steps, seed {summary['config']['seed']}, "
+          f"{summary['seconds']:.1f} s (batched)")
+    rows = []
+    for run in summary["runs"]:
+        final = run["final"]
+        verdict = run["verdict"]
+        if run["diverged"]:
+            verdict += f" (diverged at step {run['diverged_at_step']})"
+        rows.append([run["name"], _number(run["spread"], ".2f"), _number(final["effective_rank"], ".1f"),
+                     _number(final["knn_accuracy"], ".0%"), verdict,
+                     f"{run['published']['outcome']} · {run['published']['source']}",
+                     _agrees_text(run["agrees"])])
+    _print_table(["combination", "spread (std x sqrt d)", "eff. rank", "kNN", "verdict",
+                  "published · source", "agrees"], rows)
+    disagreements = [run["name"] for run in summary["runs"] if run["agrees"] is False]
+    if disagreements:
+        print(f"The toy disagrees with the paper for: {', '.join(disagreements)}.")
+    else:
+        print("Every combination a paper ran agrees with the paper.")
+
+
+# ---- dino --------------------------------------------------------------------------------------------
+
+
+def dino_summary(steps: int, seed: int, grid: tuple[int, int] | None) -> dict:
+    """Fill the regime map; its summary (engine.dino_regime_map.DINORegimeMap.summary)."""
+    from engine.dino_regime_map import DINORegimeMap
+
+    axes = {}
+    if grid is not None:
+        axes = {"teacher_temperatures": teacher_temperatures(grid[0]),
+                "center_momenta": center_momenta(grid[1])}
+    regime_map = DINORegimeMap(steps=steps, seed=seed, **axes)
+    seconds = regime_map.run()
+    summary = regime_map.summary(seconds)
+    for run in summary["runs"]:
+        run["steps_per_cell"] = steps
+    return summary
+
+
+REGIME_LETTERS = {"one prototype dominates": "D", "healthy": "H", "uniform": "U"}
+
+
+def print_dino(summary: dict) -> None:
+    config = summary["config"]
+    temperatures, momenta = config["teacher_temperatures"], config["center_momenta"]
+    print(f"DINO regime map: {len(temperatures)} teacher temperatures x {len(momenta)} centre momenta, "
+          f"{config['steps_per_cell']} steps a cell, seed {config['seed']}, {summary['seconds']:.1f} s")
+    rows = []
+    for run in summary["runs"]:
+        final, cell = run["final"], run["config"]
+        rows.append([_number(cell["teacher_temperature"], ".4g"), _number(cell["center_momentum"], "g"),
+                     _number(final["teacher_entropy"], ".2f"), _number(final["usage_entropy"], ".2f"),
+                     _number(final["kl_teacher_student"], ".3f"), _number(final["knn_accuracy"], ".0%"),
+                     run["regime"]])
+    _print_table(["teacher temp.", "centre mom.", "teacher H", "usage H", "KL(t||s)", "kNN", "regime"], rows)
+    print()
+    print("Map (rows: teacher temperature; columns: centre momentum)  "
+          "D = one prototype dominates, H = healthy, U = uniform")
+    regime = {(run["config"]["teacher_temperature"], run["config"]["center_momentum"]): run["regime"]
+              for run in summary["runs"]}
+    headers = ["temp \\ mom"] + [f"{m:g}" for m in momenta]
+    grid_rows = [[f"{t:.4g}"] + [REGIME_LETTERS.get(regime.get((t, m)), "?") for m in momenta]
+                 for t in temperatures]
+    _print_table(headers, grid_rows)
+    print()
+    print("DINO App. D (ImageNet, 100 epochs), the other setting at DINO's default:")
+    points = []
+    for point in summary["paper_points"]:
+        where = "not on this map" if point["cell"] is None else point["regime"]
+        points.append([f"{point['teacher_temperature']:g}", f"{point['center_momentum']:g}",
+                       f"{point['outcome']} ({point['top1']:g}%)", where, _agrees_text(point["agrees"])])
+    _print_table(["teacher temp.", "centre mom.", "paper", "toy", "agrees"], points)
+
+
+# ---- the command -------------------------------------------------------------------------------------
+
+
+def run_ablation(args: argparse.Namespace) -> int:
+    """Train the grid, print its table (or JSON); 2 with one line on stderr for bad arguments."""
+    try:
+        if args.ablation == "byol":
+            summary = byol_summary(args.steps, args.seed)
+        else:
+            grid = tuple(args.grid) if args.grid is not None else None
+            summary = dino_summary(args.steps, args.seed, grid)
+    except ParameterError as error:
+        sys.stderr.write(f"distill-lab: error: {error}\n")
+        return 2
+    if args.json:
+        print(json.dumps(json_safe(summary), allow_nan=False))
+    elif args.ablation == "byol":
+        print_byol(json_safe(summary))
+    else:
+        print_dino(json_safe(summary))
+    return 0
