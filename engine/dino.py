@@ -49,12 +49,12 @@ DINO_PARAMS = (
     ParamSpec("ema_momentum", float, 0.99, "EMA momentum",
               "Teacher <- momentum x teacher + (1 - momentum) x student, after every step.",
               0.9, 0.9999),
-    ParamSpec("num_prototypes", int, 32, "Prototypes (K)",
+    ParamSpec("num_prototypes", int, 16, "Prototypes (K)",
               "Size K of the output distribution; the uniform output has entropy log K "
               "(takes effect on reset).", 2, 256, live=False, flag="prototypes"),
-    ParamSpec("learning_rate", float, 0.05, "Learning rate",
+    ParamSpec("learning_rate", float, 0.1, "Learning rate",
               "SGD step size (momentum 0.9).", 1e-4, 10.0, log_scale=True, flag="lr"),
-    ParamSpec("weight_decay", float, 1e-4, "Weight decay",
+    ParamSpec("weight_decay", float, 1e-3, "Weight decay",
               "L2 penalty on every student weight.", 0.0, 0.1),
     ParamSpec("teacher_temperature_warmup", bool, False, "Teacher temperature warm-up",
               "Raise the teacher temperature linearly from the warm-up start value to the "
@@ -225,9 +225,15 @@ class DINOSimulation(Simulation):
     PARAMS = DINO_PARAMS
     METRICS = ("loss", "teacher_entropy", "usage_entropy", "kl_teacher_student", "knn_accuracy")
     DEFAULT_STEPS = 1500
-    WORLD = ToyWorldConfig()
+    # Less nuisance than BYOL's world: with nuisance_std 3 a random network's outputs are mostly
+    # nuisance, which cross-view matching flattens, and some seeds sit near uniform for >1500
+    # steps before sharpening finds the classes.
+    WORLD = ToyWorldConfig(nuisance_std=2.0)
     HIDDEN = 64
     REPRESENTATION_DIM = 32
+    # DINO's head: a 3-layer MLP to a small bottleneck, then l2-norm and the prototypes. With one
+    # hidden layer, sharpening alone often splits the classes between two prototypes instead.
+    HEAD_HIDDEN_LAYERS = 2
     BOTTLENECK_DIM = 16
     EVALUATION_SIZE = EVALUATION_SIZE
 
@@ -237,7 +243,8 @@ class DINOSimulation(Simulation):
         self.world = ToyWorld(self.WORLD, seed)
         rng = np.random.default_rng([seed, 20])
         backbone = init_mlp([self.WORLD.input_dim, self.HIDDEN, self.REPRESENTATION_DIM], rng)
-        head = init_mlp([self.REPRESENTATION_DIM, self.HIDDEN, self.BOTTLENECK_DIM], rng)
+        head = init_mlp([self.REPRESENTATION_DIM] + [self.HIDDEN] * self.HEAD_HIDDEN_LAYERS
+                        + [self.BOTTLENECK_DIM], rng)
         prototypes = rng.standard_normal((self.BOTTLENECK_DIM, self.num_prototypes))
         self.student = DINONetwork(backbone, head, prototypes)
         self.teacher = self.student.copy()
@@ -246,8 +253,9 @@ class DINOSimulation(Simulation):
         # Two fixed views of each evaluation sample; the first is ToyWorld.evaluation_set's view.
         eval_rng = np.random.default_rng([seed, 3])
         self.eval_labels, eval_content = self.world.sample_content(self.EVALUATION_SIZE, eval_rng)
-        self.eval_views = (self.world.augment(eval_content, eval_rng),
-                           self.world.augment(eval_content, eval_rng))
+        # Rows [view 1; view 2], as in a training batch.
+        self.eval_inputs = np.concatenate([self.world.augment(eval_content, eval_rng),
+                                           self.world.augment(eval_content, eval_rng)])
 
     def teacher_temperature_now(self) -> float:
         """The teacher temperature this step, following the linear warm-up when it is on."""
@@ -258,73 +266,81 @@ class DINOSimulation(Simulation):
         start = p["warmup_start_temperature"]
         return start + fraction * (p["teacher_temperature"] - start)
 
+    def _teacher_scores(self, teacher_logits: np.ndarray) -> np.ndarray:
+        # The centre is subtracted only when centering is on.
+        return teacher_logits - self.center if self.params["centering"] else teacher_logits
+
     def teacher_probabilities(self, teacher_logits: np.ndarray) -> np.ndarray:
-        """P_t = softmax((t - c) / tau_t); the centre is subtracted only when centering is on."""
-        centred = teacher_logits - self.center if self.params["centering"] else teacher_logits
-        return softmax(centred, self.teacher_temperature_now())
+        """P_t = softmax((t - c) / tau_t), at this step's teacher temperature."""
+        return softmax(self._teacher_scores(teacher_logits), self.teacher_temperature_now())
+
+    def teacher_log_probabilities(self, teacher_logits: np.ndarray) -> np.ndarray:
+        """log P_t, computed stably (for entropies and KL)."""
+        return log_softmax(self._teacher_scores(teacher_logits), self.teacher_temperature_now())
 
     # -- one step -------------------------------------------------------------------------
     def _train_step(self) -> float:
         p = self.params
         _, content = self.world.sample_content(p["batch_size"])
-        views = (self.world.augment(content), self.world.augment(content))
+        # Both views in one batch: rows [view 1; view 2], one forward and one backward pass.
+        views = np.concatenate([self.world.augment(content), self.world.augment(content)])
 
-        teacher_logits = [self.teacher.forward(x)[1] for x in views]
-        teacher_probs = [self.teacher_probabilities(t) for t in teacher_logits]
-        student = [self.student.forward(x) for x in views]
-
-        # Each view's student output predicts the teacher on the other view; same-view pairs
-        # are skipped and the two terms averaged, as in DINOLoss.
-        loss_total = 0.0
-        grads = [np.zeros_like(w) for w in self.student.arrays]
-        for teacher_view, student_view in ((0, 1), (1, 0)):
-            _, student_logits, cache = student[student_view]
-            loss, grad_logits = cross_entropy_to_student(
-                teacher_probs[teacher_view], student_logits, p["student_temperature"])
-            loss_total += 0.5 * loss
-            for total, g in zip(grads, self.student.backward(cache, 0.5 * grad_logits)):
-                total += g
+        _, teacher_logits, _ = self.teacher.forward(views)
+        loss, grads = self.student_loss_and_gradients(views, self.teacher_probabilities(teacher_logits))
 
         self.optimizer.step(self.student.arrays, grads, p["learning_rate"], p["weight_decay"])
         ema_update(self.teacher.arrays, self.student.arrays, p["ema_momentum"])
-        batch_center = np.concatenate(teacher_logits).mean(axis=0)
         m = p["center_momentum"]
         # The centre is tracked even while centering is off, so switching it on starts current.
-        self.center = m * self.center + (1.0 - m) * batch_center
-        return loss_total
+        self.center = m * self.center + (1.0 - m) * teacher_logits.mean(axis=0)
+        return loss
+
+    def student_loss_and_gradients(
+        self, views: np.ndarray, teacher_probs: np.ndarray
+    ) -> tuple[float, list[np.ndarray]]:
+        """DINO's loss for a batch of view pairs, and its gradient for every student weight.
+
+        ``views`` holds rows [view 1; view 2] and ``teacher_probs`` the teacher's P_t for the same
+        rows. Each view's student output predicts the teacher on the *other* view of its sample
+        (same-view pairs are skipped); the mean over the 2B rows is DINOLoss's average of its two
+        terms. The teacher's probabilities are a fixed target: no gradient reaches the teacher.
+        """
+        batch = views.shape[0] // 2
+        _, student_logits, cache = self.student.forward(views)
+        other_view_targets = np.concatenate([teacher_probs[batch:], teacher_probs[:batch]])
+        loss, grad_logits = cross_entropy_to_student(
+            other_view_targets, student_logits, self.params["student_temperature"])
+        return loss, self.student.backward(cache, grad_logits)
 
     def _weights_finite(self) -> bool:
         return all_finite(self.student.arrays + self.teacher.arrays + [self.center])
 
     # -- metrics --------------------------------------------------------------------------
     def _evaluate(self, loss: float) -> dict[str, float]:
-        tau_s = self.params["student_temperature"]
-        teacher_probs = [self.teacher_probabilities(self.teacher.forward(x)[1])
-                         for x in self.eval_views]
-        student = [self.student.forward(x) for x in self.eval_views]
-        student_log_probs = [log_softmax(logits, tau_s) for _, logits, _ in student]
-        eval_representation = student[0][0]
+        n = self.EVALUATION_SIZE
+        _, teacher_logits, _ = self.teacher.forward(self.eval_inputs)
+        log_t = self.teacher_log_probabilities(teacher_logits)
+        t = np.exp(log_t)
+        representation, student_logits, _ = self.student.forward(self.eval_inputs)
+        log_s = log_softmax(student_logits, self.params["student_temperature"])
         # Cross-view, as in the loss: H(P_t(a), P_s(b)) = h(P_t(a)) + KL(P_t(a) || P_s(b)).
-        teacher_entropy = float(np.mean([entropy(t).mean() for t in teacher_probs]))
-        kl = 0.0
-        for a, b in ((0, 1), (1, 0)):
-            t = teacher_probs[a]
-            log_t = np.log(np.where(t > 0.0, t, 1.0))
-            kl += 0.5 * float(np.mean(np.sum(t * (log_t - student_log_probs[b]), axis=1)))
-        usage = 0.5 * (teacher_probs[0].mean(axis=0) + teacher_probs[1].mean(axis=0))
+        log_s_other_view = np.concatenate([log_s[n:], log_s[:n]])
+        teacher_entropy = float(np.mean(-np.sum(t * log_t, axis=1)))
+        kl = float(np.mean(np.sum(t * (log_t - log_s_other_view), axis=1)))
+        usage = t.mean(axis=0)
         metrics = {
             "loss": float(loss),
             "teacher_entropy": teacher_entropy,
             "usage_entropy": float(entropy(usage)),
             "kl_teacher_student": max(kl, 0.0),
-            "knn_accuracy": knn_accuracy(eval_representation, self.eval_labels),
+            "knn_accuracy": knn_accuracy(representation[:n], self.eval_labels),
             "num_prototypes": self.num_prototypes,
         }
         if all(math.isfinite(v) for k, v in metrics.items() if k != "loss"):
             # Kept for snapshot() only when finite, like the metrics the base class records.
             self._eval_usage = usage
-            self._eval_teacher_probs = teacher_probs[0]
-            self._eval_student_probs = np.exp(student_log_probs[1])
+            self._eval_teacher_probs = t[:n]
+            self._eval_student_probs = np.exp(log_s[n:])
         return metrics
 
     def snapshot(self) -> dict:
