@@ -66,6 +66,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(self.file_menu, "Export metric history as CSV...", None, self.export_history)
         self.file_menu.addSeparator()
         self.add_action(self.file_menu, "&Quit", QtGui.QKeySequence.Quit, self.close)
+        # Windows (and the offscreen platform) bind no key to the standard Quit: Ctrl+Q everywhere.
+        self.add_action(self.file_menu, "&Quit", "Ctrl+Q", self.close)
 
         training = bar.addMenu("&Training")
         self.add_action(training, "Play / pause", "Space", lambda: self._controller_do(lambda c: c.toggle()))
@@ -129,7 +131,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """A menu entry with a window-wide shortcut; a second entry with the same text only adds a key."""
         for existing in menu.actions():
             if existing.text() == text and key is not None:
-                existing.setShortcuts(existing.shortcuts() + [QtGui.QKeySequence(key)])
+                sequence = QtGui.QKeySequence(key)
+                # The same key twice on one action would be an ambiguous shortcut: neither fires.
+                if not sequence.isEmpty() and sequence not in existing.shortcuts():
+                    existing.setShortcuts(existing.shortcuts() + [sequence])
                 return existing
         action = menu.addAction(text)
         if key is not None:

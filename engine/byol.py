@@ -187,6 +187,26 @@ class BYOLSimulation(Simulation):
         return all_finite(self.encoder + self.projector + [self.predictor_weights]
                           + self.teacher_encoder + self.teacher_projector)
 
+    def _divergence_cause(self) -> str:
+        """The likely cause in words; the predictor trains at learning rate x its multiplier."""
+        p = self.params
+        lr, wd, multiplier = p["learning_rate"], p["weight_decay"], p["predictor_lr_multiplier"]
+        predictor_rate = lr * multiplier
+        # SGD with heavy-ball momentum m on the weight decay alone grows without bound once
+        # rate x decay > 2 (1 + m): each step overshoots zero by more than it started from.
+        limit = 2.0 * (1.0 + self.predictor_optimizer.momentum)
+        if p["predictor"] and predictor_rate * wd > limit:
+            return (f"the predictor's weights became infinite or NaN at step {self.step_count}. Likely "
+                    f"cause: the predictor's effective learning rate, learning rate x predictor LR "
+                    f"multiplier = {lr:g} x {multiplier:g} = {predictor_rate:g}, is too high for weight "
+                    f"decay {wd:g} (SGD with momentum is unstable once rate x decay > {limit:g}; here "
+                    f"{predictor_rate * wd:g}). Lower the learning rate, the multiplier or the weight decay")
+        cause = (f"the loss or the weights became infinite or NaN at step {self.step_count}; the "
+                 f"learning rate ({lr:g}) is the likely cause")
+        if p["predictor"] and multiplier > 1:
+            cause += f" (the predictor's effective rate is {lr:g} x {multiplier:g} = {predictor_rate:g})"
+        return cause
+
     # -- metrics --------------------------------------------------------------------------
     def embed(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The student's representation (encoder output) and projection for ``inputs``."""

@@ -24,21 +24,27 @@ def mlp_forward(params: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, li
     """
     cache = [x]
     h = x
-    num_layers = len(params) // 2
-    for layer in range(num_layers):
-        h = h @ params[2 * layer] + params[2 * layer + 1]
-        if layer < num_layers - 1:
-            h = np.maximum(h, 0.0)
+    last = len(params) // 2 - 1
+    for layer in range(last + 1):
+        # In place on the fresh matmul result: the same arithmetic as ``h @ W + b`` and ReLU,
+        # without two temporaries a layer (the step is dominated by such small-array overheads).
+        h = h @ params[2 * layer]
+        h += params[2 * layer + 1]
+        if layer < last:
+            np.maximum(h, 0.0, out=h)
             cache.append(h)
     return h, cache
 
 
 def mlp_backward(
-    params: list[np.ndarray], cache: list[np.ndarray], grad_output: np.ndarray
-) -> tuple[list[np.ndarray], np.ndarray]:
+    params: list[np.ndarray], cache: list[np.ndarray], grad_output: np.ndarray,
+    input_grad: bool = True,
+) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Gradients of a scalar loss with respect to the parameters and to the input.
 
     ``grad_output`` is dLoss/dOutput for the batch; ``cache`` comes from ``mlp_forward``.
+    With ``input_grad=False`` the gradient with respect to the input is not computed (None is
+    returned in its place): a network that reads the data needs none, and it is a matmul saved.
     """
     num_layers = len(params) // 2
     grads: list[np.ndarray] = [np.empty(0)] * len(params)
@@ -46,11 +52,14 @@ def mlp_backward(
     for layer in reversed(range(num_layers)):
         layer_input = cache[layer]
         grads[2 * layer] = layer_input.T @ g
-        grads[2 * layer + 1] = g.sum(axis=0)
+        grads[2 * layer + 1] = np.add.reduce(g, axis=0)  # g.sum(axis=0) without the wrappers
+        if layer == 0 and not input_grad:
+            return grads, None
         g = g @ params[2 * layer].T
         if layer > 0:
-            # ReLU passes gradient only where its output was positive.
-            g = g * (layer_input > 0.0)
+            # ReLU passes gradient only where its output was positive (in place on the fresh g;
+            # a multiply, not an assignment, so a NaN or inf still propagates as before).
+            np.multiply(g, layer_input > 0.0, out=g)
     return grads, g
 
 

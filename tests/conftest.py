@@ -6,3 +6,12 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["DISTILL_LAB_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="distill-lab-"), "settings.ini")
 import engine  # noqa: E402,F401  (sets the BLAS thread count before numpy is imported)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def own_settings_file(tmp_path, monkeypatch):
+    """Each test gets a fresh settings file: a page, zoom or theme that another test's window saved
+    on closing must not be restored into this test's window (the app reopens on the last page)."""
+    monkeypatch.setenv("DISTILL_LAB_SETTINGS", str(tmp_path / "settings.ini"))

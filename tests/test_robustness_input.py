@@ -1,0 +1,240 @@
+"""Bad input at every boundary: parameter values, the engine thread, the settings file, image files.
+
+tests/test_params_history.py checks BYOL's specs case by case and tests/test_cli.py the command
+line; tests/test_scenarios.py the scenario files. Here: every spec of every simulation (and of
+multi-crop) refuses the same families of bad values; a bad value sent to the engine thread (the
+path the controls use) gives a message and keeps the old value; a garbled, mistyped or unreadable
+settings file opens the window with defaults; undecodable images get a message.
+"""
+import math
+import os
+import struct
+import zlib
+
+import pytest
+from PySide6 import QtCore
+
+from desktop.engine_thread import EngineController
+from desktop.main_window import MainWindow
+from desktop.pages import all_pages
+from engine.multicrop import MULTICROP_SPECS
+from engine.params import ParameterError, ParamSpec
+from engine.registry import SIMULATIONS
+from robustness_helpers import QtMessages
+from widgets.theme import DARK, LIGHT
+
+ALL_SPECS = [(name, spec) for name, cls in sorted(SIMULATIONS.items()) for spec in cls.PARAMS]
+ALL_SPECS += [("multicrop", spec) for spec in MULTICROP_SPECS]
+
+
+def bad_values(spec: ParamSpec) -> list:
+    """NaN, infinities, negatives, just outside each end, and values of the wrong type."""
+    if spec.kind is bool:
+        return [float("nan"), 1, 0, 1.0, "true", "yes", None, [True]]
+    step = 1 if spec.kind is int else (spec.maximum - spec.minimum) * 1e-3
+    values = [float("nan"), float("inf"), float("-inf"), -1, -abs(spec.maximum),
+              spec.minimum - step, spec.maximum + step, spec.maximum * 10 + 1,
+              None, "0.5", [spec.default], True, False]
+    if spec.kind is int:
+        values += [spec.minimum + 0.5, float(spec.maximum) + 0.5]
+    return values
+
+
+@pytest.mark.parametrize("owner, spec", ALL_SPECS, ids=[f"{o}.{s.name}" for o, s in ALL_SPECS])
+def test_every_spec_refuses_bad_values_naming_itself_and_its_range(owner, spec):
+    for value in bad_values(spec):
+        if spec.kind is not bool and isinstance(value, bool):
+            pass  # a bool is never a number here
+        elif spec.kind is not bool and isinstance(value, (int, float)) and spec.minimum <= value <= spec.maximum \
+                and not (spec.kind is int and not float(value).is_integer()):
+            continue  # e.g. -1 is no bad value for a parameter whose range includes it
+        with pytest.raises(ParameterError) as caught:
+            spec.validate(value)
+        message = str(caught.value)
+        assert spec.name in message and spec.range_text() in message, message
+    # The bounds themselves are fine, and come back as the parameter's type.
+    if spec.kind is not bool:
+        for value in (spec.minimum, spec.maximum):
+            assert type(spec.validate(value)) is spec.kind and math.isfinite(spec.validate(value))
+
+
+# -- the engine thread: what the controls' signals reach -----------------------------------------
+
+TRAINING_PAGES = {page.key: page.simulation_class for page in all_pages() if page.simulation_class}
+
+
+@pytest.fixture(params=sorted(TRAINING_PAGES))
+def controller(request, qtbot):
+    controller = EngineController(TRAINING_PAGES[request.param])
+    controller.page = request.param
+    qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
+    yield controller
+    assert controller.shutdown()
+
+
+def test_engine_thread_refuses_bad_values_with_a_message_and_keeps_the_old_value(qtbot, controller):
+    before = dict(controller.latest["params"])
+    simulation_class = TRAINING_PAGES[controller.page]
+    with QtMessages() as qt_messages:
+        for spec in simulation_class.PARAMS:
+            for value in bad_values(spec)[:8]:
+                with qtbot.waitSignal(controller.message, timeout=5000) as blocker:
+                    controller.set_param(spec.name, value)
+                message = blocker.args[0]
+                assert spec.name in message and spec.range_text() in message, message
+        with qtbot.waitSignal(controller.message, timeout=5000) as blocker:
+            controller.set_param("no_such_parameter", 1.0)
+        assert "no_such_parameter" in blocker.args[0]
+        # Every old value is kept, and the engine still trains.
+        controller.step(5)
+        qtbot.waitUntil(lambda: controller.latest["step"] == 5, timeout=10000)
+    assert controller.latest["params"] == before
+    assert controller.latest["diverged_at_step"] is None
+    assert qt_messages.problems() == []
+
+
+def test_engine_thread_refuses_a_bad_reset_seed(qtbot, controller):
+    for seed in (-1, 2**31, 1.5, float("nan"), "7"):
+        with qtbot.waitSignal(controller.message, timeout=5000) as blocker:
+            controller.reset(seed)
+        assert "seed" in blocker.args[0]
+    assert controller.latest["params"]["seed"] == 0
+
+
+@pytest.fixture
+def window(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.shutdown()
+
+
+def test_a_bad_value_on_its_way_to_the_engine_is_shown_on_the_page(qtbot, window):
+    for key in SIMULATIONS:  # the pages that train one simulation with a learning rate
+        controller, panel = window.controllers[key], window.panels[key]
+        window.show_page(key)
+        qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
+        old = controller.latest["params"]["learning_rate"]
+        controller.set_param("learning_rate", float("nan"))
+        qtbot.waitUntil(lambda: panel.message.isVisible(), timeout=5000)
+        assert "learning_rate must be a number from 0.0001 to 10, not nan" in panel.message.text()
+        qtbot.wait(50)
+        assert controller.latest["params"]["learning_rate"] == old
+
+
+# -- the settings file ---------------------------------------------------------------------------
+
+BAD_SETTINGS = {
+    "garbled binary": b"\x00\xff\xfe\x89PNG\r\n[[[view]\n=\n\xff\xfe zoom==\x00",
+    "wrong types": b"[view]\nzoom=banana\ntheme=42\n[window]\ngeometry=garbage\npage=3.5\n",
+    "lists where text belongs": b"[view]\nzoom=1, 2\ntheme=dark, light\n[window]\npage=byol, dino\n",
+    "numbers out of range": b"[view]\nzoom=1e400\ntheme=\n[window]\npage=nowhere\n",
+    "not a number": b"[view]\nzoom=nan\n",
+    "negative zoom": b"[view]\nzoom=-3\n",
+    "garbage geometry bytes": (b"[window]\ngeometry=@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0\\xff\\xff"
+                               b"\\xff\\xff\\xff\\xff\\xff\\xff)\n"),
+    "a variant of the wrong kind": b"[view]\ntheme=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x6QColor)\nzoom=@Invalid()\n",
+    "empty": b"",
+    "huge": b"[view]\nzoom=" + b"9" * 4_000_000 + b"\n",
+}
+
+
+def open_window_with_settings(qtbot, monkeypatch, path: str) -> MainWindow:
+    monkeypatch.setenv("DISTILL_LAB_SETTINGS", path)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.grab()
+    return window
+
+
+@pytest.mark.parametrize("content", BAD_SETTINGS.values(), ids=BAD_SETTINGS.keys())
+def test_a_bad_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, content):
+    path = tmp_path / "settings.ini"
+    path.write_bytes(content)
+    with QtMessages() as qt_messages:
+        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        try:
+            assert window.zoom == 1.0 and window.theme is LIGHT
+            assert window.current_page().key == "byol"
+            window.close()  # saves the layout over the bad file: no exception
+        finally:
+            window.shutdown()
+    assert qt_messages.problems() == []
+    # What it wrote over the bad file reads back cleanly: the next start is clean.
+    saved = QtCore.QSettings(str(path), QtCore.QSettings.IniFormat)
+    assert float(saved.value("view/zoom")) == 1.0 and saved.value("view/theme") == "light"
+    assert saved.value("window/page") == "byol"
+
+
+def test_good_values_survive_beside_bad_ones(qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "settings.ini"
+    path.write_bytes(b"[view]\nzoom=banana\ntheme=dark\n[window]\npage=multicrop\n")
+    window = open_window_with_settings(qtbot, monkeypatch, str(path))
+    try:
+        assert window.zoom == 1.0 and window.theme is DARK
+        assert window.current_page().key == "multicrop"
+    finally:
+        window.set_theme(LIGHT)
+        window.close()
+
+
+@pytest.mark.parametrize("where", ["a folder", "a missing folder", "no permission"])
+def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, where):
+    if where == "a folder":
+        path = tmp_path / "settings.ini"
+        path.mkdir()
+    elif where == "a missing folder":
+        path = tmp_path / "no" / "such" / "folder" / "settings.ini"
+    else:
+        path = tmp_path / "settings.ini"
+        path.write_bytes(b"[view]\nzoom=2.0\ntheme=dark\n")
+        path.chmod(0)
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: a mode-0 file is still readable")
+    with QtMessages() as qt_messages:
+        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        try:
+            assert window.zoom == 1.0 and window.theme is LIGHT
+            window.close()  # cannot save there: no exception, nothing raised to the user
+        finally:
+            window.shutdown()
+    assert qt_messages.problems() == []
+
+
+# -- images that cannot be decoded (multi-crop) ----------------------------------------------------
+# tests/test_multicrop_panel.py covers a corrupt PNG, an unknown name and a missing file.
+
+def _png(width: int, height: int, data: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+GOOD_PNG = _png(64, 48, zlib.compress(b"".join(b"\0" + b"\x80" * 192 for _ in range(48))))
+BAD_IMAGES = {
+    "empty.png": b"",
+    "truncated.png": GOOD_PNG[:60],
+    "text.jpg": b"not a photo at all\n" * 20,
+    # Declares 60000 x 60000 pixels (10 GB decoded): Qt's allocation limit refuses it.
+    "bomb.png": _png(60000, 60000, zlib.compress(b"\0" * 1000)),
+}
+
+
+@pytest.mark.parametrize("name", BAD_IMAGES)
+def test_undecodable_images_get_a_message_and_the_photo_stays(qtbot, tmp_path, name):
+    from widgets.multicrop_panel import MultiCropPanel
+
+    panel = MultiCropPanel()
+    qtbot.addWidget(panel)
+    path = tmp_path / name
+    path.write_bytes(BAD_IMAGES[name])
+    image, views = panel.image, list(panel.views)
+    assert panel.set_image(path) is False
+    assert not panel.message.isHidden() and name in panel.message.text()
+    assert panel.image is image and panel.views == views
+    folder = tmp_path / "photos.png"
+    folder.mkdir()
+    assert panel.set_image(folder) is False and not panel.message.isHidden()
