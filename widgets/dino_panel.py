@@ -28,7 +28,9 @@ prototype win everything.</p>
 <p>Together they balance: each sample is confidently assigned (low teacher entropy), and the samples
 use many prototypes (high entropy of the batch-mean distribution). In both collapses the teacher
 becomes easy to match and KL(teacher&nbsp;||&nbsp;student) falls to about 0 (DINO Fig. 7).</p>
-<p><b>Try.</b> Switch centering off (C): one prototype dominates. Raise the teacher temperature
+<p><b>Try.</b> Switch centering off (C) and press Reset (R): one prototype dominates. (Switched
+off late in a healthy run, the established prototypes mostly hold: the collapse needs a young
+network.) Raise the teacher temperature
 (Up) past the student's: uniform. DINO App. D: centre momentum 0.999 or teacher temperature 0.08
 collapsed ImageNet training.</p>
 """
