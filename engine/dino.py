@@ -28,7 +28,7 @@ from engine.optim import SGD, ema_update
 from engine.params import ParamSpec
 from engine.simulation import Simulation, all_finite
 
-EVALUATION_SIZE = 512
+EVALUATION_SIZE = 256  # samples, two fixed views each
 
 DINO_PARAMS = (
     ParamSpec("teacher_temperature", float, 0.04, "Teacher temperature",
@@ -77,15 +77,17 @@ DINO_PARAMS = (
 
 
 # -- verdict ------------------------------------------------------------------------------------
-# Thresholds, as fractions of log K (the entropy of the uniform distribution):
-# - usage entropy below 0.3 log K: the batch-mean teacher distribution sits on one or two
-#   prototypes out of K, so one prototype dominates (DINO Fig. 7, sharpening only);
-# - per-sample teacher entropy above 0.8 log K: every sample's distribution is nearly flat,
-#   so the output is uniform (DINO Fig. 7, centering only);
+# Thresholds, as fractions of log K (the entropy of the uniform distribution). The usage entropy
+# minus the mean teacher entropy is the information the teacher's output carries about the sample
+# (a mutual information, 0 when every sample gets the same distribution).
+# - collapsed when that information is below 0.2 log K (the output hardly depends on the sample),
+#   or when the usage entropy is below 0.3 log K (one or two prototypes carry nearly all the mass);
+# - a collapse is "uniform" when the per-sample teacher entropy is above 0.5 log K (flat output,
+#   DINO Fig. 7 centering only), else "one prototype dominates" (DINO Fig. 7 sharpening only);
 # - anything else is healthy: confident per sample while many prototypes are used.
-# The two collapse tests cannot both hold: the entropy of a mean is at least the mean entropy.
-DOMINANT_USAGE_FRACTION = 0.3
-UNIFORM_ENTROPY_FRACTION = 0.8
+MIN_INFORMATION_FRACTION = 0.2
+MIN_USAGE_FRACTION = 0.3
+UNIFORM_ENTROPY_FRACTION = 0.5
 
 
 def dino_verdict(teacher_entropy: float, usage_entropy: float, num_prototypes: int) -> str:
@@ -95,11 +97,14 @@ def dino_verdict(teacher_entropy: float, usage_entropy: float, num_prototypes: i
     ``usage_entropy`` the entropy of its batch mean, both in nats, over ``num_prototypes``.
     """
     log_k = math.log(num_prototypes)
-    if usage_entropy < DOMINANT_USAGE_FRACTION * log_k:
-        return "one prototype dominates"
+    information = usage_entropy - teacher_entropy
+    collapsed = (information < MIN_INFORMATION_FRACTION * log_k
+                 or usage_entropy < MIN_USAGE_FRACTION * log_k)
+    if not collapsed:
+        return "healthy"
     if teacher_entropy > UNIFORM_ENTROPY_FRACTION * log_k:
         return "uniform"
-    return "healthy"
+    return "one prototype dominates"
 
 
 # -- softmax and cross-entropy ------------------------------------------------------------------
@@ -200,6 +205,7 @@ class DINONetwork:
         return self.backbone + self.head + [self.prototypes]
 
     def copy(self) -> "DINONetwork":
+        """An independent copy (the teacher starts as a copy of the student)."""
         return DINONetwork(copy_params(self.backbone), copy_params(self.head),
                            self.prototypes.copy())
 
@@ -286,7 +292,8 @@ class DINOSimulation(Simulation):
         views = np.concatenate([self.world.augment(content), self.world.augment(content)])
 
         _, teacher_logits, _ = self.teacher.forward(views)
-        loss, grads = self.student_loss_and_gradients(views, self.teacher_probabilities(teacher_logits))
+        teacher_probs = self.teacher_probabilities(teacher_logits)
+        loss, grads = self.student_loss_and_gradients(views, teacher_probs)
 
         self.optimizer.step(self.student.arrays, grads, p["learning_rate"], p["weight_decay"])
         ema_update(self.teacher.arrays, self.student.arrays, p["ema_momentum"])
