@@ -398,13 +398,7 @@ class AblationPanel(SimulationPanel):
             lambda i: self.send_param("steps_per_cell", self.steps_per_cell.itemData(i)))
         box_layout.addRow("Steps a cell", self.steps_per_cell)
         layout.addWidget(box)
-        help_box = QtWidgets.QGroupBox("How it works")
-        help_layout = QtWidgets.QVBoxLayout(help_box)
-        self.help_label = QtWidgets.QLabel(HELP_TEXT)
-        self.help_label.setWordWrap(True)
-        self.help_label.setObjectName("help")
-        help_layout.addWidget(self.help_label)
-        layout.addWidget(help_box)
+        self.add_help(layout, HELP_TEXT)
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme

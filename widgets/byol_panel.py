@@ -55,13 +55,7 @@ class BYOLPanel(SimulationPanel):
         self.add_slider(settings_layout, "learning_rate", minimum=1e-3, maximum=1.0)
         self.add_slider(settings_layout, "weight_decay", maximum=0.02)
         layout.addWidget(settings)
-        help_box = QtWidgets.QGroupBox("How it works")
-        help_layout = QtWidgets.QVBoxLayout(help_box)
-        self.help_label = QtWidgets.QLabel(HELP_TEXT)
-        self.help_label.setWordWrap(True)
-        self.help_label.setObjectName("help")
-        help_layout.addWidget(self.help_label)
-        layout.addWidget(help_box)
+        self.add_help(layout, HELP_TEXT)
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme

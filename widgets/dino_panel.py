@@ -88,13 +88,7 @@ class DINOPanel(SimulationPanel):
         self.add_slider(training_layout, "weight_decay", maximum=0.02)
         self.add_slider(training_layout, "chosen_sample")
         layout.addWidget(training)
-        help_box = QtWidgets.QGroupBox("How it works")
-        help_layout = QtWidgets.QVBoxLayout(help_box)
-        self.help_label = QtWidgets.QLabel(HELP_TEXT)
-        self.help_label.setWordWrap(True)
-        self.help_label.setObjectName("help")
-        help_layout.addWidget(self.help_label)
-        layout.addWidget(help_box)
+        self.add_help(layout, HELP_TEXT)
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme

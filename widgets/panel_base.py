@@ -98,6 +98,16 @@ class SimulationPanel(QtWidgets.QWidget):
         self.controls[name] = slider
         return slider
 
+    def add_help(self, layout: QtWidgets.QLayout, text: str) -> None:
+        """The page's "How it works" box at the foot of the control column."""
+        help_box = QtWidgets.QGroupBox("How it works")
+        help_layout = QtWidgets.QVBoxLayout(help_box)
+        self.help_label = QtWidgets.QLabel(text)
+        self.help_label.setWordWrap(True)
+        self.help_label.setObjectName("help")
+        help_layout.addWidget(self.help_label)
+        layout.addWidget(help_box)
+
     def apply_param(self, name: str, value: object) -> None:
         """Set a control to ``value`` and send it to the engine, as if the user had moved it."""
         self.controls[name].set_value(value)
