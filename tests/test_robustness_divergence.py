@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
 
 from desktop.cli import main
 from desktop.main_window import MainWindow
