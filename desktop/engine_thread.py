@@ -77,6 +77,9 @@ class EngineWorker(QtCore.QObject):
         """Queue ``count`` steps; they run in slices so controls and snapshots stay live."""
         if self.simulation is None:
             return
+        if self.simulation.diverged:
+            self.message.emit("Training diverged: press Reset to start again.")
+            return
         self._pending_steps += max(0, count)
         self._update_timer()
 
@@ -150,8 +153,7 @@ class EngineWorker(QtCore.QObject):
                 # Nothing due yet: sleep a little instead of spinning the core.
                 QtCore.QThread.msleep(2)
         if simulation.diverged:
-            self.set_running(False)
-            self.message.emit(f"Training diverged: {simulation.divergence_reason}. Press Reset.")
+            self.set_running(False)  # the page says what diverged when it draws this snapshot
         self._publish()
 
     def _publish(self, force: bool = False) -> None:

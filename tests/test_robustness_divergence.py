@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+from PySide6 import QtCore
 
 from desktop.cli import main
 from desktop.main_window import MainWindow
@@ -232,4 +233,44 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
         assert recovered["diverged_at_step"] is None
         qtbot.waitUntil(lambda: panel.snapshot["step"] == at + 20, timeout=5000)
         assert non_finite_plots(panel) == []
+    assert qt_messages.problems() == []
+
+
+@pytest.mark.parametrize("how", ["step button", "right arrow"])
+def test_a_divergence_reached_by_stepping_gets_the_same_words_as_one_reached_by_play(qtbot, window, how):
+    # The lecturer steps up to the blow-up instead of pressing Play: the page must still say what
+    # diverged, where, and the likely cause, not only the headline.
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    window.show_page("byol")
+    wait_latest(qtbot, controller, lambda s: s["step"] == 0)
+    window.apply_scenario(Scenario("Too hot", "byol", "", validate_params(SIMULATIONS["byol"].PARAMS, BYOL_DIVERGING)))
+    wait_latest(qtbot, controller, lambda s: s["step"] == 0 and s["params"]["learning_rate"] == 10.0)
+    with QtMessages() as qt_messages:
+        controller.step(BYOL_DIVERGES_AT - 1)
+        wait_latest(qtbot, controller, lambda s: s["step"] == BYOL_DIVERGES_AT - 1, timeout=60000)
+        qtbot.waitUntil(lambda: panel.snapshot["step"] == BYOL_DIVERGES_AT - 1, timeout=5000)
+        assert panel.snapshot["diverged_at_step"] is None and not panel.message.isVisible()
+
+        def press_step():
+            if how == "step button":
+                panel.transport.step_button.click()
+            else:
+                window.activateWindow()
+                qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+                qtbot.keyClick(window, QtCore.Qt.Key_Right)
+
+        press_step()
+        qtbot.waitUntil(lambda: panel.snapshot["diverged_at_step"] == BYOL_DIVERGES_AT, timeout=10000)
+        qtbot.waitUntil(lambda: panel.message.isVisible(), timeout=5000)
+        text = panel.message.text()
+        assert panel.verdict.text().startswith(f"DIVERGED at step {BYOL_DIVERGES_AT}")
+        assert "Training diverged" in text and f"step {BYOL_DIVERGES_AT}" in text, text
+        assert "predictor's effective learning rate" in text and "Reset" in text, text
+        assert non_finite_plots(panel) == []
+
+        # Stepping on is refused in words, as Play is.
+        panel.show_message("")
+        press_step()
+        qtbot.waitUntil(lambda: "press Reset" in panel.message.text(), timeout=5000)
+        assert controller.latest["step"] == BYOL_DIVERGES_AT
     assert qt_messages.problems() == []

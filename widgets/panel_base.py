@@ -143,9 +143,12 @@ class SimulationPanel(QtWidgets.QWidget):
     # -- drawing --------------------------------------------------------------------------
     def draw_snapshot(self, snapshot: dict) -> None:
         """Show a snapshot: the caption from its parameters, then the page's plots."""
-        if (self.snapshot is not None and self.snapshot.get("diverged_at_step") is not None
-                and snapshot.get("diverged_at_step") is None):
+        was_diverged = self.snapshot is not None and self.snapshot.get("diverged_at_step") is not None
+        if was_diverged and snapshot.get("diverged_at_step") is None:
             self.show_message("")  # reset after a divergence: its "press Reset" message is stale
+        elif not was_diverged and snapshot.get("diverged_at_step") is not None:
+            # Said here, not by the engine loop, so Play, Step and the Right arrow all get the words.
+            self.show_message(f"Training diverged: {snapshot['divergence_reason']}. Press Reset.")
         self.snapshot = snapshot
         if snapshot.get("diverged_at_step") is not None:
             headline, kind = f"DIVERGED at step {snapshot['diverged_at_step']}: press Reset", "diverged"
