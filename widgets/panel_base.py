@@ -9,11 +9,13 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from engine.params import ParamSpec, spec_table
+from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamCheck, ParamSlider, TransportBar
+from widgets.steady_label import steady_label
 from widgets.theme import LIGHT, Theme
 
 
-class SimulationPanel(QtWidgets.QWidget):
+class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     """Base class of the pages that train a simulation."""
 
     PAGE_KEY = ""
@@ -32,12 +34,10 @@ class SimulationPanel(QtWidgets.QWidget):
         self.scenario = None  # shown in the caption while the controls still match it
 
         # build
-        self.caption = QtWidgets.QLabel()
-        self.caption.setObjectName("caption")
-        self.caption.setWordWrap(True)
-        self.verdict = QtWidgets.QLabel()
-        self.verdict.setObjectName("verdict")
-        self.verdict.setWordWrap(True)
+        # Both change every frame: steady labels keep that from re-laying out the window.
+        self.caption, caption_holder = steady_label("caption")
+        self.verdict, verdict_holder = steady_label("verdict")
+        self._shown_verdict_colour = ""
         self.message = QtWidgets.QLabel()
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -69,8 +69,8 @@ class SimulationPanel(QtWidgets.QWidget):
         body.addWidget(plot_area, 1)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
-        outer.addWidget(self.verdict)
-        outer.addWidget(self.caption)
+        outer.addWidget(verdict_holder)
+        outer.addWidget(caption_holder)
         outer.addWidget(self.message)
         outer.addLayout(body, 1)
 
@@ -125,8 +125,14 @@ class SimulationPanel(QtWidgets.QWidget):
         value = int(round(value)) if slider.spec.kind is int else float(f"{value:.3g}")
         self.apply_param(name, value)
 
-    def set_controls_visible(self, visible: bool) -> None:
-        self.control_scroll.setVisible(visible)
+    def hideable_controls(self) -> list[HideableControl]:
+        """The column's controls for View > Controls on this page: the transport, each switch and
+        slider, the help box."""
+        controls = [HideableControl("transport", "Play, step, reset, seed, speed", (self.transport,))]
+        controls += [HideableControl(name, control.spec.label, (control,)) for name, control in self.controls.items()]
+        if hasattr(self, "help_label"):
+            controls.append(HideableControl("help", "How it works", (self.help_label.parentWidget(),)))
+        return controls
 
     def send_param(self, name: str, value: object) -> None:
         """Send a parameter change to the engine (applied from its next step)."""
@@ -157,7 +163,9 @@ class SimulationPanel(QtWidgets.QWidget):
             headline, kind, detail = self.live_state(snapshot)
         colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
-        self.verdict.setStyleSheet(f"color: {colour};")
+        if colour != self._shown_verdict_colour:  # a new style sheet re-polishes the label: only on change
+            self._shown_verdict_colour = colour
+            self.verdict.setStyleSheet(f"color: {colour};")
         scenario = ""
         if self.scenario is not None:
             if all(snapshot["params"].get(k) == v for k, v in self.scenario.params.items()):
@@ -189,8 +197,7 @@ class SimulationPanel(QtWidgets.QWidget):
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
         # The control column grows with the text, or its values would be clipped at high zoom.
-        self.control_scroll.setMinimumWidth(int(290 * zoom))
-        self.control_scroll.setMaximumWidth(int(360 * zoom))
+        self.fit_control_column()
         for plot in self.plots:
             plot.apply_style(theme, zoom)
         if self.snapshot is not None:
