@@ -17,11 +17,12 @@ class Page:
 
 def all_pages() -> list[Page]:
     """Imported lazily so the command line can train headless without loading Qt."""
+    from engine.ablation import AblationSimulation
     from engine.byol import BYOLSimulation
     from engine.dino import DINOSimulation
     from widgets.byol_panel import BYOLPanel
     from widgets.dino_panel import DINOPanel
-    from widgets.ablation_panel import AblationPanel, AblationSimulation
+    from widgets.ablation_panel import AblationPanel
     from widgets.multicrop_panel import MultiCropPanel
 
     return [

@@ -5,12 +5,11 @@ The page is built on its own with an EngineController, so these tests do not dep
 listed in desktop/pages.py. The DINO map is made small (2 x 2 cells of 20 steps) for speed."""
 import numpy as np
 import pytest
-from PySide6 import QtCore
 
 from desktop.engine_thread import EngineController
-from engine.byol_grid import BYOLGrid
+from engine.ablation import AblationSimulation
 from engine.dino_regime_map import DINORegimeMap
-from widgets.ablation_panel import TABLE_COLUMNS, AblationPanel, AblationSimulation
+from widgets.ablation_panel import TABLE_COLUMNS, AblationPanel
 from widgets.theme import DARK, LIGHT
 
 
