@@ -223,18 +223,102 @@ BAD_IMAGES = {
 }
 
 
-@pytest.mark.parametrize("name", BAD_IMAGES)
-def test_undecodable_images_get_a_message_and_the_photo_stays(qtbot, tmp_path, name):
+def _photo(tmp_path, suffix: str) -> bytes:
+    """A real photo-sized file (noise, so it does not compress away) written by Qt, as bytes."""
+    import numpy as np
+    from PySide6 import QtGui
+
+    pixels = np.random.default_rng(0).integers(0, 256, (150, 200, 3), dtype=np.uint8)
+    image = QtGui.QImage(pixels.tobytes(), 200, 150, 600, QtGui.QImage.Format_RGB888)
+    path = tmp_path / f"source{suffix}"
+    assert image.save(str(path))
+    return path.read_bytes()
+
+
+# name -> (contents, or a maker of them; words the message must hold besides the file's name)
+BAD_IMAGE_CASES = {
+    "empty.png": (BAD_IMAGES["empty.png"], "empty"),
+    "truncated.png": (BAD_IMAGES["truncated.png"], "damaged or incomplete"),
+    "text.jpg": (BAD_IMAGES["text.jpg"], "not an image in a format this app reads"),
+    "bomb.png": (BAD_IMAGES["bomb.png"], "too large to open (60000 x 60000 pixels)"),
+    "half_a_photo.png": (lambda tmp: _photo(tmp, ".png")[:45000], "damaged or incomplete"),
+    "half_a_photo.jpg": (lambda tmp: _photo(tmp, ".jpg")[:9000], "damaged or incomplete"),
+    "notes_renamed.png": (b"Lecture 7: self-distillation\n" * 30, "not an image in a format this app reads"),
+    "garbled.png": (lambda tmp: _photo(tmp, ".png")[:40] + bytes(range(256)) * 4, "damaged or incomplete"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_IMAGE_CASES)
+def test_undecodable_images_get_one_clear_message_the_photo_stays_and_nothing_is_printed(
+        qtbot, tmp_path, capfd, name):
     from widgets.multicrop_panel import MultiCropPanel
 
     panel = MultiCropPanel()
     qtbot.addWidget(panel)
+    content, words = BAD_IMAGE_CASES[name]
     path = tmp_path / name
-    path.write_bytes(BAD_IMAGES[name])
+    path.write_bytes(content(tmp_path) if callable(content) else content)
     image, views = panel.image, list(panel.views)
-    assert panel.set_image(path) is False
-    assert not panel.message.isHidden() and name in panel.message.text()
+    capfd.readouterr()
+    with QtMessages() as qt_messages:
+        assert panel.set_image(path) is False
+    out, err = capfd.readouterr()
+    text = panel.message.text()
+    assert not panel.message.isHidden() and f"'{name}' is {words}" in text, text
+    assert f"Still showing '{image.name}'" in text
     assert panel.image is image and panel.views == views
+    # libpng's errors (straight to stderr) and Qt's image-plugin warnings went into the message.
+    assert err == "" and out == "", (out, err)
+    assert qt_messages.problems() == []
+
+
+def test_a_folder_or_a_missing_file_is_named_as_such(qtbot, tmp_path, capfd):
+    from widgets.multicrop_panel import MultiCropPanel
+
+    panel = MultiCropPanel()
+    qtbot.addWidget(panel)
     folder = tmp_path / "photos.png"
     folder.mkdir()
     assert panel.set_image(folder) is False and not panel.message.isHidden()
+    assert f"'{folder}' is a folder, not an image file" in panel.message.text()
+    assert panel.set_image(tmp_path / "gone.jpg") is False
+    assert f"there is no file '{tmp_path / 'gone.jpg'}'" in panel.message.text()
+    assert panel.image.name == "cat"
+    assert capfd.readouterr().err == ""
+
+
+def test_an_unreadable_image_is_named_as_such(qtbot, tmp_path):
+    from widgets.multicrop_panel import MultiCropPanel
+
+    path = tmp_path / "locked.png"
+    path.write_bytes(_photo(tmp_path, ".png"))
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: a mode-0 file is still readable")
+    panel = MultiCropPanel()
+    qtbot.addWidget(panel)
+    assert panel.set_image(path) is False
+    assert "'locked.png' cannot be read (permission denied)" in panel.message.text()
+
+
+def test_a_whole_photo_still_opens_quietly(qtbot, tmp_path, capfd):
+    from widgets.multicrop_panel import MultiCropPanel
+
+    panel = MultiCropPanel()
+    qtbot.addWidget(panel)
+    for suffix in (".png", ".jpg"):
+        path = tmp_path / f"whole{suffix}"
+        path.write_bytes(_photo(tmp_path, suffix))
+        assert panel.set_image(path) is True and panel.message.isHidden()
+        assert (panel.image.width, panel.image.height) == (200, 150)
+    assert capfd.readouterr().err == ""
+
+
+def test_other_stderr_output_during_a_decode_is_not_swallowed(capfd):
+    from widgets.image_decoding import decoder_messages
+
+    with decoder_messages() as lines:
+        os.write(2, b"libpng error: Read Error\n")
+        os.write(2, b"something else entirely\n")
+    assert lines == ["libpng error: Read Error"]
+    assert capfd.readouterr().err == "something else entirely\n"

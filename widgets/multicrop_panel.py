@@ -8,6 +8,7 @@ Reads top to bottom: images and thumbnails, the four drawings, then the page (bu
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from engine.multicrop import (
 from engine.params import ParameterError
 from resources.paths import bundled_images
 from widgets.controls import ParamSlider
+from widgets.image_decoding import decoder_messages, decoding_problem
 from widgets.theme import BASE_FONT_PT, LIGHT, Theme
 
 DEFAULT_IMAGE = "cat"
@@ -107,13 +109,21 @@ def array_to_qimage(array: np.ndarray) -> QtGui.QImage:
 def load_image(path: str | Path, name: str | None = None) -> LoadedImage:
     """Decode an image file with Qt; raise ImageLoadError with a one-line message if it cannot be."""
     path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(f"{str(path)!r} is a folder, not an image file")
     if not path.is_file():
         raise ImageLoadError(f"there is no file {str(path)!r}")
+    if not os.access(path, os.R_OK):
+        raise ImageLoadError(f"{path.name!r} cannot be read (permission denied)")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path.name!r} is empty (0 bytes)")
     reader = QtGui.QImageReader(str(path))
     reader.setAutoTransform(True)  # phone photos: honour the EXIF rotation
-    image = reader.read()
-    if image.isNull():
-        raise ImageLoadError(f"could not read {path.name!r} as an image ({reader.errorString()})")
+    with decoder_messages() as complaints:  # into the message, not onto the terminal
+        image = reader.read()
+    problem = decoding_problem(reader, image, complaints)
+    if problem:
+        raise ImageLoadError(f"{path.name!r} {problem}")
     original = (image.width(), image.height())
     if max(original) > MAX_IMAGE_SIDE:
         image = image.scaled(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, QtCore.Qt.KeepAspectRatio,
@@ -874,6 +884,8 @@ class MultiCropPanel(QtWidgets.QWidget):
                 image = load_image(bundled[key], key)
             else:
                 if not Path(key).exists():
+                    if os.sep in key or Path(key).suffix:  # meant as a file
+                        raise ImageLoadError(f"there is no file {key!r}")
                     raise ImageLoadError(f"no bundled image named {key!r} (there are {', '.join(bundled)}) "
                                          "and no such file")
                 image = load_image(key)
