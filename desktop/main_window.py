@@ -10,7 +10,7 @@ from desktop import export
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
-from desktop.settings import ZOOM_STEPS, app_settings, read_float
+from desktop.settings import ZOOM_STEPS, app_settings, read_bool, read_float, read_names
 from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
 from widgets.theme import LIGHT, THEMES, Theme
@@ -122,6 +122,11 @@ class MainWindow(QtWidgets.QMainWindow):
                                                self._toggle_controls_column)
         self.controls_action.setCheckable(True)
         self.controls_action.setChecked(True)
+        # One entry a control of the page in view, built when the menu opens; also the column's context menu.
+        self.controls_menu = view.addMenu("Controls on this page")
+        self.controls_menu.aboutToShow.connect(
+            lambda: self.fill_controls_menu(self.controls_menu, self.current_page().key))
+        self.add_action(view, "Show all controls", None, lambda: self.show_all_controls(self.current_page().key))
 
         help_menu = bar.addMenu("&Help")
         self.add_action(help_menu, "Keyboard shortcuts", "?", self.cheat_sheet.toggle)
@@ -203,6 +208,70 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _toggle_controls_column(self) -> None:
         visible = self.controls_action.isChecked()
+        for panel in self.panels.values():
+            if hasattr(panel, "set_controls_visible"):
+                panel.set_controls_visible(visible)
+        self.settings.setValue("view/controls_column", visible)
+        self.settings.sync()
+
+    # -- hiding controls ------------------------------------------------------------------
+    def fill_controls_menu(self, menu: QtWidgets.QMenu, page: str) -> None:
+        """One checkable entry a control of ``page`` (checked = shown), then "Show all controls"."""
+        menu.clear()
+        panel = self.panels[page]
+        hidden = panel.hidden_controls()
+        for control in panel.hideable_controls():
+            action = menu.addAction(control.label)
+            action.setCheckable(True)
+            action.setChecked(control.key not in hidden)
+            action.toggled.connect(lambda shown, key=control.key: self.set_control_shown(page, key, shown))
+        menu.addSeparator()
+        menu.addAction("Show all controls", lambda: self.show_all_controls(page))
+
+    def set_control_shown(self, page: str, key: str, shown: bool) -> None:
+        """Show or hide one control of a page, and remember it; its setting is not changed."""
+        panel = self.panels[page]
+        panel.set_control_hidden(key, not shown)
+        self._save_hidden_controls(page)
+        label = next((c.label for c in panel.hideable_controls() if c.key == key), key)
+        if not shown:
+            self.statusBar().showMessage(f"{label} hidden; its setting stays as it is "
+                                         "(View > Controls on this page shows it again).", 5000)
+
+    def show_all_controls(self, page: str) -> None:
+        """Every control of the page back, the column included."""
+        self.panels[page].set_hidden_controls(())
+        self._save_hidden_controls(page)
+        if not self.controls_action.isChecked():
+            self.controls_action.setChecked(True)
+            self._toggle_controls_column()
+
+    def _controls_context_menu(self, page: str, column: QtWidgets.QWidget, position: QtCore.QPoint) -> None:
+        menu = QtWidgets.QMenu(self)
+        self.fill_controls_menu(menu, page)
+        menu.exec(column.mapToGlobal(position))
+        menu.deleteLater()
+
+    def _save_hidden_controls(self, page: str) -> None:
+        hidden = sorted(self.panels[page].hidden_controls())
+        if hidden:
+            self.settings.setValue(f"hidden_controls/{page}", hidden)
+        else:
+            self.settings.remove(f"hidden_controls/{page}")
+        self.settings.sync()
+
+    def _restore_controls(self) -> None:
+        for page, panel in self.panels.items():
+            if not hasattr(panel, "hideable_controls"):
+                continue
+            column = panel.control_scroll.widget()
+            column.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
+            column.customContextMenuRequested.connect(
+                lambda position, page=page, column=column: self._controls_context_menu(page, column, position))
+            keys = [control.key for control in panel.hideable_controls()]
+            panel.set_hidden_controls(read_names(self.settings, f"hidden_controls/{page}", keys))
+        visible = read_bool(self.settings, "view/controls_column", True)
+        self.controls_action.setChecked(visible)
         for panel in self.panels.values():
             if hasattr(panel, "set_controls_visible"):
                 panel.set_controls_visible(visible)
@@ -322,6 +391,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # A hand-edited file can hold anything here ("a, b" reads back as a list: unhashable).
         if isinstance(page, str) and page in self.panels:
             self.show_page(page)
+        self._restore_controls()
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
