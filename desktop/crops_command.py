@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import struct
 import sys
 from pathlib import Path
@@ -40,12 +41,32 @@ def read_image_size(path: str | Path) -> tuple[int, int]:
     try:
         with path.open("rb") as handle:
             data = handle.read(1 << 20)  # a JPEG's frame header comes after its metadata, rarely past 1 MB
+            if not data:
+                raise ParameterError(f"{path.name!r} is empty (0 bytes)")
+            size = _png_size(data) or _gif_size(data) or _bmp_size(data) or _jpeg_size(data)
+            if size is None or size[0] < 1 or size[1] < 1:
+                raise ParameterError(f"{path.name!r} is not a PNG, JPEG, GIF or BMP image whose size can be read")
+            if _incomplete(data, handle):
+                # The app would refuse it (its decoder finds the end missing); say so here as well.
+                raise ParameterError(f"{path.name!r} is damaged or incomplete (the image data ends early)")
     except OSError as error:
         raise ParameterError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    size = _png_size(data) or _gif_size(data) or _bmp_size(data) or _jpeg_size(data)
-    if size is None or size[0] < 1 or size[1] < 1:
-        raise ParameterError(f"{path.name!r} is not a PNG, JPEG, GIF or BMP image whose size can be read")
     return size
+
+
+def _incomplete(head: bytes, handle) -> bool:
+    """True when a PNG, JPEG or BMP file lacks its end: cut short by a download or a copy."""
+    if head.startswith(b"\x89PNG"):
+        return b"IEND\xaeB`\x82" not in head + handle.read()  # the last chunk, with its fixed CRC
+    if head.startswith(b"\xff\xd8"):
+        # After the first scan's marker the image data cannot hold FF D9 (its FFs are escaped), so
+        # the end-of-image marker must follow. Bytes after it (a phone's motion photo) do not matter.
+        start = _jpeg_scan_start(head)
+        return start is not None and b"\xff\xd9" not in head[start:] + handle.read()
+    if head.startswith(b"BM") and len(head) >= 6:
+        declared = struct.unpack("<I", head[2:6])[0]
+        return len(head) + len(handle.read()) < declared
+    return False
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:
@@ -94,6 +115,21 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
             return width, height
         offset += 2 + length
+    return None
+
+
+def _jpeg_scan_start(data: bytes) -> int | None:
+    """Offset of a JPEG's first start-of-scan marker, walking the segments (an EXIF thumbnail inside
+    one is skipped whole); None if it is not within ``data``."""
+    offset = 2
+    while offset + 4 <= len(data) and data[offset] == 0xFF:
+        marker = data[offset + 1]
+        if marker == 0xDA:
+            return offset
+        if marker == 0xFF or marker in (0x01, *range(0xD0, 0xD8)):  # fill byte, markers without a length
+            offset += 1 if marker == 0xFF else 2
+            continue
+        offset += 2 + struct.unpack(">H", data[offset + 2 : offset + 4])[0]
     return None
 
 
@@ -151,7 +187,11 @@ def _resolve_image(name: str) -> tuple[str, Path]:
     path = Path(name)
     if path.is_file():
         return path.stem, path
+    if path.is_dir():
+        raise ParameterError(f"--image {name!r} is a folder, not an image file")
     known = ", ".join(bundled) or "none bundled"
+    if os.sep in name or path.suffix:  # meant as a file
+        raise ParameterError(f"--image: there is no file {name!r} (nor a bundled photo: {known})")
     raise ParameterError(f"--image must be a bundled photo ({known}) or an image file, not {name!r}")
 
 

@@ -8,6 +8,7 @@ import json
 import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,8 @@ def test_every_bundled_image_by_name(capsys):
 
 def test_an_image_file_by_path(capsys, tmp_path):
     path = tmp_path / "tiny.png"
-    # A minimal PNG header is enough: the command reads sizes from headers, without decoding.
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 3, 2) + bytes(5))
+    # The command reads sizes from headers, without decoding (it checks only that the file is whole).
+    path.write_bytes(_png(3, 2))
     data = run_json(["--image", str(path), "--locals", "10"], capsys)
     assert data["image"] == {"name": "tiny", "path": str(path), "width": 3, "height": 2}
     assert all(v["box"][0] + v["box"][2] <= 3 and v["box"][1] + v["box"][3] <= 2 for v in data["views"])
@@ -178,3 +179,52 @@ def test_runs_headless_without_importing_qt():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["num_loss_terms"] == 6
+
+
+def _png(width: int, height: int) -> bytes:
+    """A whole grey RGB PNG, made without Qt."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    rows = b"".join(b"\0" + bytes((7 * x + y) % 256 for x in range(3 * width)) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _bundled_bytes(suffix: str) -> bytes:
+    return next(path for path in bundled_images().values() if path.suffix.lower() in suffix).read_bytes()
+
+
+@pytest.mark.parametrize("name, make, message", [
+    ("half.png", lambda: _png(300, 200)[: len(_png(300, 200)) // 2],
+     "'half.png' is damaged or incomplete (the image data ends early)"),
+    ("half.jpg", lambda: _bundled_bytes((".jpg", ".jpeg"))[: len(_bundled_bytes((".jpg", ".jpeg"))) // 2],
+     "'half.jpg' is damaged or incomplete (the image data ends early)"),
+    ("half.bmp", lambda: b"BM" + struct.pack("<I", 54 + 300) + bytes(12) + struct.pack("<ii", 10, 10) + bytes(20),
+     "'half.bmp' is damaged or incomplete"),
+    ("notes.png", lambda: b"Lecture 7: self-distillation\n" * 30, "'notes.png' is not a PNG, JPEG, GIF or BMP image"),
+    ("empty.jpg", lambda: b"", "'empty.jpg' is empty (0 bytes)"),
+])
+def test_a_damaged_or_false_image_file_gets_one_line_naming_it(capsys, tmp_path, name, make, message):
+    path = tmp_path / name
+    path.write_bytes(make())
+    code, out, err = run(["--image", str(path)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert message in err, err
+
+
+def test_a_folder_and_a_missing_file_are_named_as_such(capsys, tmp_path):
+    folder = tmp_path / "photos.png"
+    folder.mkdir()
+    code, _, err = run(["--image", str(folder)], capsys)
+    assert code == 2 and f"--image '{folder}' is a folder, not an image file" in err
+    code, _, err = run(["--image", str(tmp_path / "gone.jpg")], capsys)
+    assert code == 2 and f"--image: there is no file '{tmp_path / 'gone.jpg'}'" in err and err.count("\n") == 1
+
+
+def test_bytes_after_the_end_of_a_jpeg_are_no_damage(capsys, tmp_path):
+    # A phone's "motion photo" is a whole JPEG followed by a video; it opens as the photo.
+    path = tmp_path / "motion.jpg"
+    path.write_bytes(_bundled_bytes((".jpg", ".jpeg")) + b"\0\0\0\x18ftypmp42" + bytes(5000))
+    code, out, err = run(["--image", str(path), "--json"], capsys)
+    assert code == 0 and err == "", err
+    assert json.loads(out)["image"]["name"] == "motion"
