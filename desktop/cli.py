@@ -38,11 +38,14 @@ def _steps(text: str) -> int:
     return value
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+def _param_type(spec):
+    """The argparse type of a numeric parameter: a refusal names the parameter and its range."""
+    def parse(text: str) -> int | float:
+        try:
+            return spec.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{spec.name} must be {spec.range_text()}, not {text!r}") from None
+    return parse
 
 
 def build_parser() -> OneLineArgumentParser:
@@ -65,7 +68,7 @@ def build_parser() -> OneLineArgumentParser:
                                  const=not spec.default, default=None, help=spec.help)
             else:
                 sub.add_argument(spec.cli_name, dest=spec.name, default=None,
-                                 type=int if spec.kind is int else _number,
+                                 type=_param_type(spec),
                                  metavar="N" if spec.kind is int else "X",
                                  help=f"{spec.help} ({spec.range_text()}; default {spec.default:g})")
 

@@ -41,7 +41,9 @@ class ParamSpec:
         """The allowed values in words, for error messages."""
         if self.kind is bool:
             return "true or false"
-        return f"a {'whole number' if self.kind is int else 'number'} from {self.minimum:g} to {self.maximum:g}"
+        if self.kind is int:  # whole numbers in full: a seed's top is 2147483647, not 2.14748e+09
+            return f"a whole number from {int(self.minimum)} to {int(self.maximum)}"
+        return f"a number from {self.minimum:g} to {self.maximum:g}"
 
     def validate(self, value: object) -> object:
         """Return ``value`` converted to this parameter's type, or raise ParameterError."""

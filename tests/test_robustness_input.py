@@ -58,6 +58,31 @@ def test_every_spec_refuses_bad_values_naming_itself_and_its_range(owner, spec):
             assert type(spec.validate(value)) is spec.kind and math.isfinite(spec.validate(value))
 
 
+CLI_SPECS = [(name, spec) for name, cls in sorted(SIMULATIONS.items()) for spec in cls.PARAMS if spec.kind is not bool]
+
+
+@pytest.mark.parametrize("simulation, spec", CLI_SPECS, ids=[f"{o}.{s.name}" for o, s in CLI_SPECS])
+def test_every_command_line_option_refuses_bad_values_in_one_line_naming_itself_and_its_range(
+        capsys, simulation, spec):
+    from desktop.cli import main
+
+    too_big = spec.maximum * 10 + 1
+    texts = ["nan", "inf", "-inf", "-1", "abc", "", f"{too_big:g}" if spec.kind is float else str(int(too_big))]
+    if spec.kind is int:
+        texts.append(f"{spec.minimum + 0.5:g}")
+    for text in texts:
+        if text == "-1" and spec.minimum <= -1:
+            continue
+        try:
+            code = main(["run", simulation, f"{spec.cli_name}={text}", "--steps", "1"])
+        except SystemExit as exit_:  # argparse refused the text itself
+            code = exit_.code
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "", (text, out, err)
+        assert err.count("\n") == 1 and err.startswith("distill-lab: error: "), err
+        assert f"{spec.name} must be {spec.range_text()}" in err, err
+
+
 # -- the engine thread: what the controls' signals reach -----------------------------------------
 
 TRAINING_PAGES = {page.key: page.simulation_class for page in all_pages() if page.simulation_class}
