@@ -142,10 +142,11 @@ def load_scenario(path: str | Path) -> Scenario:
     name = path.name
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError(f"{name}: {size:,} bytes is too large for a scenario "
-                                f"(at most {MAX_BYTES // 1024} KiB)")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # bounded: a device or a growing file is not read on and on
+        if size > MAX_BYTES or len(raw) > MAX_BYTES:
+            shown = f"{size:,} bytes" if size > MAX_BYTES else f"more than {MAX_BYTES:,} bytes"
+            raise ScenarioError(f"{name}: {shown} is too large for a scenario (at most {MAX_BYTES // 1024} KiB)")
     except FileNotFoundError:
         raise ScenarioError(f"{name}: no such file") from None
     except IsADirectoryError:

@@ -162,6 +162,10 @@ BAD_SETTINGS = {
     "a variant of the wrong kind": b"[view]\ntheme=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x6QColor)\nzoom=@Invalid()\n",
     "empty": b"",
     "huge": b"[view]\nzoom=" + b"9" * 4_000_000 + b"\n",
+    "truncated": b"[view]\nzoom=1.",
+    "truncated in a section name": b"[vi",
+    "unknown keys": b"[view]\nwarp_drive=9\n[shell]\ncommand=touch /tmp/distill-lab-pwned\n[window]\npage=__import__\n",
+    "JSON, not the settings format": b'{"view": {"zoom": 2.0, "theme": "dark"}}',
 }
 
 
@@ -226,6 +230,107 @@ def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monke
         finally:
             window.shutdown()
     assert qt_messages.problems() == []
+
+
+# -- scenario files (tests/test_scenarios.py: every parse error by message) ---------------------
+
+GOOD_SCENARIO = {"format": "distill-lab scenario", "version": 1, "name": "Lesson", "page": "byol",
+                 "caption": "", "params": {"stop_gradient": False}}
+
+
+def _bad_scenario_files(tmp_path):
+    """name -> (path, words the refusal must hold)."""
+    import json
+
+    files = {
+        "empty.json": (b"", "empty"),
+        "truncated.json": (json.dumps(GOOD_SCENARIO).encode()[:50], "not valid JSON"),
+        "notes.json": (b"Lecture 7: BYOL without negatives\n", "not valid JSON"),
+        "wrong_types.json": (json.dumps({**GOOD_SCENARIO, "params": {"learning_rate": "fast"}}).encode(),
+                             "learning_rate"),
+        "unknown_keys.json": (json.dumps({**GOOD_SCENARIO, "run": "rm -rf ~"}).encode(), "unknown key 'run'"),
+        "huge.json": (b" " * 300_000 + json.dumps(GOOD_SCENARIO).encode(), "too large"),
+        "binary.json": (bytes(range(256)), "not UTF-8"),
+    }
+    paths = {}
+    for name, (content, words) in files.items():
+        (tmp_path / name).write_bytes(content)
+        paths[name] = (tmp_path / name, words)
+    paths["missing.json"] = (tmp_path / "missing.json", "no such file")
+    (tmp_path / "folder.json").mkdir()
+    paths["folder.json"] = (tmp_path / "folder.json", "is a folder")
+    return paths
+
+
+def test_a_bad_scenario_file_gets_a_message_and_the_window_keeps_its_state(qtbot, window, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    warnings = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
+    panel.apply_param("ema_momentum", 0.95)
+    qtbot.waitUntil(lambda: controller.latest["params"]["ema_momentum"] == 0.95, timeout=5000)
+    before = dict(controller.latest["params"])
+    for name, (path, words) in _bad_scenario_files(tmp_path).items():
+        assert window.open_scenario(str(path)) is False, name
+        assert warnings[-1].startswith(name) and words in warnings[-1], warnings[-1]
+        assert "Nothing was changed" in warnings[-1]
+    qtbot.wait(100)
+    assert controller.latest["params"] == before and panel.controls["stop_gradient"].isChecked()
+    assert window.current_page().key == "byol"
+
+
+def test_an_unreadable_scenario_file_is_refused(tmp_path):
+    from desktop.scenarios import ScenarioError, load_scenario
+
+    path = tmp_path / "locked.json"
+    path.write_text("{}")
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: a mode-0 file is still readable")
+    with pytest.raises(ScenarioError, match="permission denied"):
+        load_scenario(path)
+
+
+def test_a_device_is_not_read_without_end(tmp_path):
+    from desktop.scenarios import ScenarioError, load_scenario
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(ScenarioError, match="too large"):
+        load_scenario("/dev/zero")  # endless, yet reported size 0: the read is bounded
+
+
+def test_nothing_in_a_scenario_file_is_executed(qtbot, window, tmp_path):
+    """A scenario is JSON read as data: code in its text stays text, code where a value belongs is refused."""
+    import json
+    import pickle
+
+    from desktop.scenarios import ScenarioError, load_scenario
+
+    marker = tmp_path / "executed"
+    code = f"__import__('os').system('touch {marker}')"
+    as_text = tmp_path / "as_text.json"
+    as_text.write_text(json.dumps({**GOOD_SCENARIO, "name": code[:80], "caption": code}))
+    scenario = load_scenario(as_text)
+    assert scenario.name == code[:80] and scenario.caption == code  # kept as words, nothing more
+    window.apply_scenario(scenario)
+    qtbot.wait(200)
+    refused = {
+        "as_value.json": json.dumps({**GOOD_SCENARIO, "params": {"learning_rate": code}}).encode(),
+        "as_page.json": json.dumps({**GOOD_SCENARIO, "page": code}).encode(),
+        "as_key.json": json.dumps({**GOOD_SCENARIO, "params": {code: 1}}).encode(),
+        "image_path.json": json.dumps({**GOOD_SCENARIO, "page": "multicrop",
+                                       "params": {"image": f"{marker}.png"}}).encode(),
+        "pickle.json": pickle.dumps({"name": code}),
+        "python.json": f"{{'name': {code}}}".encode(),
+    }
+    for name, content in refused.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ScenarioError):
+            load_scenario(tmp_path / name)
+    assert not marker.exists()
 
 
 # -- images that cannot be decoded (multi-crop) ----------------------------------------------------
