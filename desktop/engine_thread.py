@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from typing import Callable
 
 from PySide6 import QtCore
@@ -48,7 +49,7 @@ class EngineWorker(QtCore.QObject):
         self.simulation = self._make_simulation()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self._tick)
+        self._timer.timeout.connect(self._guarded_tick)
         self._publish(force=True)
 
     @QtCore.Slot()
@@ -120,6 +121,20 @@ class EngineWorker(QtCore.QObject):
         self._step_credit = 0.0
 
     # -- the loop -------------------------------------------------------------------------
+    def _guarded_tick(self) -> None:
+        """A slice of training; an unexpected error stops it with a message, never a dead loop."""
+        try:
+            self._tick()
+        except Exception as error:  # noqa: BLE001  (a bug must not take the lecture down)
+            traceback.print_exc()  # for whoever debugs it; the page says it in words
+            self._running = False
+            self._pending_steps = 0
+            self._update_timer()
+            self.running_changed.emit(False)
+            step = getattr(self.simulation, "step_count", "?")
+            self.message.emit(f"Training stopped at step {step} by an error in the engine "
+                              f"({type(error).__name__}: {error}). Press Reset to start again.")
+
     def _tick(self) -> None:
         simulation = self.simulation
         if simulation is None:
@@ -244,6 +259,9 @@ class EngineController(QtCore.QObject):
     def _on_running_changed(self, running: bool) -> None:
         self.running = running
         self.running_changed.emit(running)
+
+    def ensure_started(self) -> None:
+        """The engine thread starts with its controller (the process engine starts on first use)."""
 
     def play(self) -> None:
         self._set_running.emit(True)

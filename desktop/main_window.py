@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop import export
+from desktop.engine_process import controller_class
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
@@ -37,7 +38,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setDocumentMode(True)
         for page in self.pages:
             if page.simulation_class is not None:
-                controller = EngineController(page.simulation_class, self)
+                controller = controller_class()(page.simulation_class, self)
                 self.controllers[page.key] = controller
                 panel = page.panel_class(controller, theme)
             else:
@@ -53,6 +54,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         # wire
         self.tabs.currentChanged.connect(self._on_page_changed)
+        if self.current_controller() is not None:
+            self.current_controller().ensure_started()  # the others start when first shown
 
     # -- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -371,6 +374,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for key, controller in self.controllers.items():
             if key != self.pages[index].key and controller.running:
                 controller.pause()
+        if self.pages[index].key in self.controllers:
+            self.controllers[self.pages[index].key].ensure_started()
 
     # -- look -----------------------------------------------------------------------------
     def apply_style(self, theme: Theme, zoom: float) -> None:
@@ -401,7 +406,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
 
     def shutdown(self) -> None:
-        """Stop every engine thread (called on close)."""
+        """Stop every engine, thread or process (called on close)."""
+        for controller in self.controllers.values():
+            if hasattr(controller, "stop_soon"):
+                controller.stop_soon()  # engine processes end side by side, not one after another
         for controller in self.controllers.values():
             controller.shutdown()
 
