@@ -14,6 +14,7 @@ of this process (``time.process_time``), which other programs on a shared machin
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = {"seed": args.seed, "batch_size": args.batch_size}
 
+    # The machine may be shared: the load average says how busy it was around the timings.
+    print("load average before: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     # Warm up both code paths (imports, allocator, BLAS buffers).
     time_grid(20, settings, False)
     time_separate(20, settings, False)
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, ratios in (("wall", wall_ratios), ("CPU ", cpu_ratios)):
             print(f"  cost ratio grid / 8 runs, {name}: median {statistics.median(ratios):.3f} "
                   f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})  goal < 0.5")
+    print("load average after: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 
 

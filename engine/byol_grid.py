@@ -37,7 +37,7 @@ import numpy as np
 
 from engine.byol import BYOL_PARAMS, BYOLSimulation, byol_verdict
 from engine.history import BoundedHistory
-from engine.losses import l2_normalize
+from engine.losses import cosine_loss, l2_normalize
 from engine.metrics import effective_rank, singular_values, std_normalized
 from engine.params import ParameterError, spec_table, validate_params
 
@@ -48,9 +48,6 @@ GUARD_COMBINATIONS: tuple[tuple[bool, bool, bool], ...] = tuple(
     itertools.product((True, False), repeat=3))
 # The grid's own parameters: BYOL's, without the guards (each member fixes its own).
 GRID_PARAMS = tuple(spec for spec in BYOL_PARAMS if spec.name not in GUARDS)
-
-_EPS = 1e-12  # as engine.losses
-
 
 # -- what the papers found --------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -139,9 +136,10 @@ class _FlatStack:
     optimiser or EMA step on the flat array updates every layer of every member in one operation.
     """
 
-    def __init__(self, shapes: list[tuple[int, ...]], members: int):
+    def __init__(self, shapes: list[tuple[int, ...]], members: int, per_view: bool = False):
         sizes = [int(np.prod(shape)) for shape in shapes]
-        self.flat = np.zeros((members, sum(sizes)))
+        # per_view: (members, 2, n), a gradient for each view (views (members, 2, fan_in, ...)).
+        self.flat = np.zeros((members,) + ((2,) if per_view else ()) + (sum(sizes),))
         self.views = self.views_of(self.flat, shapes)
         self.shapes = shapes
 
@@ -150,7 +148,7 @@ class _FlatStack:
         views, start = [], 0
         for shape in shapes:
             size = int(np.prod(shape))
-            view = flat[:, start:start + size].reshape((flat.shape[0],) + shape)
+            view = flat[..., start:start + size].reshape(flat.shape[:-1] + shape)
             assert np.shares_memory(view, flat)  # a view, never a copy
             views.append(view)
             start += size
@@ -182,28 +180,21 @@ def _by_view(a: np.ndarray) -> np.ndarray:
 
 
 def _backward(params: list[np.ndarray], cache: list[np.ndarray], grad_output: np.ndarray,
-              grads_out: list[np.ndarray], accumulate: bool = False,
-              input_grad: bool = True) -> np.ndarray | None:
-    """``mlp_backward`` for a stack of networks, summed over the two views.
+              view_grads: list[np.ndarray], input_grad: bool = True) -> np.ndarray | None:
+    """``mlp_backward`` for a stack of networks, one weight gradient per view.
 
-    The weight gradients are computed per view and then added (view 1 + view 2, as
-    BYOLSimulation accumulates them) into ``grads_out`` (or onto it with ``accumulate``). Returns
-    dLoss/dinput, or None without ``input_grad`` (the encoder's input gradient, which nobody
-    needs, is not computed).
+    The weight gradients of view 1 and view 2 are written into ``view_grads`` (views of a
+    per-view ``_FlatStack``, shapes (members, 2, ...)); the caller adds the two views for every
+    layer at once (view 1 + view 2, as BYOLSimulation accumulates them). Returns dLoss/dinput, or
+    None without ``input_grad`` (the encoder's input gradient, which nobody needs).
     """
     num_layers = len(params) // 2
     g = grad_output
     for layer in reversed(range(num_layers)):
         layer_input = cache[layer]
         g_by_view = _by_view(g)
-        weight_grad = _by_view(layer_input).swapaxes(-1, -2) @ g_by_view  # (members, 2, in, out)
-        bias_grad = g_by_view.sum(axis=2)  # (members, 2, out)
-        for target, per_view in ((grads_out[2 * layer], weight_grad),
-                                 (grads_out[2 * layer + 1], bias_grad)):
-            if accumulate:
-                target += per_view[:, 0] + per_view[:, 1]
-            else:
-                np.add(per_view[:, 0], per_view[:, 1], out=target)
+        np.matmul(_by_view(layer_input).swapaxes(-1, -2), g_by_view, out=view_grads[2 * layer])
+        np.add.reduce(g_by_view, axis=2, out=view_grads[2 * layer + 1])
         if layer == 0 and not input_grad:
             return None
         g = g @ params[2 * layer].swapaxes(-1, -2)
@@ -211,34 +202,6 @@ def _backward(params: list[np.ndarray], cache: list[np.ndarray], grad_output: np
             # ReLU passes gradient only where its output was positive.
             g *= layer_input > 0.0
     return g
-
-
-def _cosine_loss(prediction: np.ndarray, target: np.ndarray):
-    """``engine.losses.cosine_loss`` over (members, views, batch, dim), per member and view.
-
-    Returns the loss (members, views) and the gradients with respect to both arguments, computed
-    with the same operations in the same order as the unbatched version.
-    """
-    batch = prediction.shape[-2]
-    p_norm = np.sqrt(np.add.reduce(prediction * prediction, axis=-1, keepdims=True))
-    p_norm += _EPS
-    z_norm = np.sqrt(np.add.reduce(target * target, axis=-1, keepdims=True))
-    z_norm += _EPS
-    p_hat = prediction / p_norm
-    z_hat = target / z_norm
-    cos = np.add.reduce(p_hat * z_hat, axis=-1, keepdims=True)
-    loss = np.mean(2.0 - 2.0 * cos[..., 0], axis=-1)
-    # (-2 / batch) * (z_hat - cos * p_hat) / p_norm, evaluated in place in that order.
-    scale = -2.0 / batch
-    grad_prediction = cos * p_hat
-    np.subtract(z_hat, grad_prediction, out=grad_prediction)
-    grad_prediction *= scale
-    grad_prediction /= p_norm
-    grad_target = cos * z_hat
-    np.subtract(p_hat, grad_target, out=grad_target)
-    grad_target *= scale
-    grad_target /= z_norm
-    return loss, grad_prediction, grad_target
 
 
 def knn_accuracy_fast(features: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
@@ -359,12 +322,15 @@ class BYOLGrid:
         self.predictor.views[0][self._predictor] = template.predictor_weights
         # Gradients and SGD velocities (engine.optim.SGD's) in the same flat layout.
         self._momentum = template.student_optimizer.momentum
-        self._student_grad = _FlatStack(shapes, m)
+        self._student_grad = np.zeros_like(self.student.flat)
+        self._student_view_grads = _FlatStack(shapes, m, per_view=True)
         self._student_velocity = np.zeros_like(self.student.flat)
-        self._predictor_grad = _FlatStack(self.predictor.shapes, m)
+        self._predictor_grad = np.zeros_like(self.predictor.flat)
         self._predictor_velocity = np.zeros_like(self.predictor.flat[self._predictor])
-        self._teacher_grad = _FlatStack(shapes, e)
+        self._teacher_grad = np.zeros_like(self.teacher.flat)
+        self._teacher_view_grads = _FlatStack(shapes, e, per_view=True)
         self._teacher_velocity = np.zeros_like(self.teacher.flat[self._teacher_trained])
+        self._sgd_scratch = np.zeros_like(self.student.flat)  # SGD's temporaries, reused
 
     # -- stepping -------------------------------------------------------------------------
     @property
@@ -421,7 +387,7 @@ class BYOLGrid:
         targets[self._no_ema] = z[self._no_ema]  # the teacher is the student
 
         # Symmetrised: view 1 predicts the teacher on view 2 and vice versa.
-        loss, grad_q, grad_target = _cosine_loss(_by_view(q), _by_view(targets)[:, ::-1])
+        loss, grad_q, grad_target = cosine_loss(_by_view(q), _by_view(targets)[:, ::-1])
         losses = 0.5 * loss[:, 0] + 0.5 * loss[:, 1]
         grad_q *= 0.5
         grad_q = grad_q.reshape(z.shape)
@@ -429,38 +395,50 @@ class BYOLGrid:
         grad_target = grad_target[:, ::-1].reshape(z.shape)  # rows by teacher view
 
         per_view = _by_view(z).swapaxes(-1, -2) @ _by_view(grad_q)
-        np.add(per_view[:, 0], per_view[:, 1], out=self._predictor_grad.views[0])
+        np.add(per_view[:, 0], per_view[:, 1],
+               out=self._predictor_grad.reshape(predictor.shape))
         grad_z = grad_q @ predictor.swapaxes(-1, -2)
-        self._backward_network(student, student_cache, grad_z, self._student_grad.views)
+        # Each backward pass writes the per-view gradients of every layer; one add over the flat
+        # stacks then sums the two views of all layers (what BYOLSimulation does layer by layer).
+        view_grads = self._student_view_grads
+        self._backward_network(student, student_cache, grad_z, view_grads.views)
+        np.add(view_grads.flat[:, 0], view_grads.flat[:, 1], out=self._student_grad)
 
         if self._ema_trained_members != slice(0, 0):
             # EMA on, stop-gradient off: the teacher's own weights get the target gradient.
             sl = self._teacher_trained
             cache = [c[sl] if c.ndim == 3 else c for c in teacher_cache]
+            teacher_view_grads = self._teacher_view_grads
             self._backward_network([w[sl] for w in self.teacher.views], cache,
                                    grad_target[self._ema_trained_members],
-                                   [g[sl] for g in self._teacher_grad.views])
+                                   [g[sl] for g in teacher_view_grads.views])
+            np.add(teacher_view_grads.flat[sl, 0], teacher_view_grads.flat[sl, 1],
+                   out=self._teacher_grad[sl])
         if self._student_twice != slice(0, 0):
             # EMA off, stop-gradient off: the teacher is the student, so the student gets both.
             sl = self._student_twice
             cache = [c[sl] if c.ndim == 3 else c for c in student_cache]
             self._backward_network([w[sl] for w in student], cache, grad_target[sl],
-                                   [g[sl] for g in self._student_grad.views], accumulate=True)
+                                   [g[sl] for g in view_grads.views])
+            self._student_grad[sl] += view_grads.flat[sl, 0] + view_grads.flat[sl, 1]
 
         lr, wd = p["learning_rate"], p["weight_decay"]
-        _sgd(self.student.flat, self._student_grad.flat, self._student_velocity, lr, wd,
-             self._momentum)
+        scratch = self._sgd_scratch
+        _sgd(self.student.flat, self._student_grad, self._student_velocity, lr, wd,
+             self._momentum, scratch)
         sl = self._predictor
-        _sgd(self.predictor.flat[sl], self._predictor_grad.flat[sl], self._predictor_velocity,
-             lr * p["predictor_lr_multiplier"], wd, self._momentum)
+        _sgd(self.predictor.flat[sl], self._predictor_grad[sl], self._predictor_velocity,
+             lr * p["predictor_lr_multiplier"], wd, self._momentum, scratch)
         sl = self._teacher_trained
         if sl != slice(0, 0):
-            _sgd(self.teacher.flat[sl], self._teacher_grad.flat[sl], self._teacher_velocity,
-                 lr, wd, self._momentum)
+            _sgd(self.teacher.flat[sl], self._teacher_grad[sl], self._teacher_velocity,
+                 lr, wd, self._momentum, scratch)
         # engine.optim.ema_update, on every EMA member's whole network at once.
         momentum = p["ema_momentum"]
         self.teacher.flat *= momentum
-        self.teacher.flat += (1.0 - momentum) * self.student.flat[self._ema]
+        student_part = np.multiply(self.student.flat[self._ema], 1.0 - momentum,
+                                   out=scratch[:self.teacher.flat.shape[0]])
+        self.teacher.flat += student_part
         return losses
 
     def _network_forward(self, params, x):
@@ -470,12 +448,12 @@ class BYOLGrid:
         z, projector_cache = _forward(params[split:], h)
         return z, encoder_cache + projector_cache
 
-    def _backward_network(self, params, cache, grad_z, grads_out, accumulate=False):
-        """Back-propagate dLoss/dz through projector then encoder of the given stack."""
+    def _backward_network(self, params, cache, grad_z, view_grads):
+        """Back-propagate dLoss/dz through projector then encoder of the given stack, writing
+        each view's weight gradients into ``view_grads``."""
         split = self._encoder_layers
-        grad_h = _backward(params[split:], cache[split // 2:], grad_z, grads_out[split:],
-                           accumulate)
-        _backward(params[:split], cache[:split // 2], grad_h, grads_out[:split], accumulate,
+        grad_h = _backward(params[split:], cache[split // 2:], grad_z, view_grads[split:])
+        _backward(params[:split], cache[:split // 2], grad_h, view_grads[:split],
                   input_grad=False)
 
     def _weights_finite(self) -> np.ndarray:
@@ -661,10 +639,16 @@ class BYOLGrid:
 
 
 def _sgd(params: np.ndarray, grads: np.ndarray, velocity: np.ndarray, learning_rate: float,
-         weight_decay: float, momentum: float) -> None:
-    """engine.optim.SGD.step on flat stacks (``params`` a view of the live weights)."""
+         weight_decay: float, momentum: float, scratch: np.ndarray) -> None:
+    """engine.optim.SGD.step on flat stacks (``params`` a view of the live weights).
+
+    ``scratch`` (at least as many rows as ``params``) holds the temporaries, so no step allocates;
+    the operations and their order are SGD.step's (``wd * w + g`` is ``g + wd * w``: addition
+    commutes exactly).
+    """
+    scratch = scratch[:params.shape[0], :params.shape[1]]
     if weight_decay:
-        grads = grads + weight_decay * params
+        grads = np.add(grads, np.multiply(params, weight_decay, out=scratch), out=scratch)
     velocity *= momentum
     velocity += grads
-    params -= learning_rate * velocity
+    params -= np.multiply(velocity, learning_rate, out=scratch)
