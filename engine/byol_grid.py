@@ -382,12 +382,12 @@ class BYOLGrid:
         predictor = self.predictor.views[0]
         q = z @ predictor
         teacher_z, teacher_cache = self._network_forward(self.teacher.views, views)
-        targets = np.empty_like(z)
-        targets[self._ema] = teacher_z
-        targets[self._no_ema] = z[self._no_ema]  # the teacher is the student
-
-        # Symmetrised: view 1 predicts the teacher on view 2 and vice versa.
-        loss, grad_q, grad_target = cosine_loss(_by_view(q), _by_view(targets)[:, ::-1])
+        # Symmetrised: view 1 predicts the teacher on view 2 and vice versa. The targets are
+        # copied with the teacher's views swapped, so the loss reads contiguous arrays.
+        targets = np.empty_like(_by_view(z))
+        targets[self._ema] = _by_view(teacher_z)[:, ::-1]
+        targets[self._no_ema] = _by_view(z[self._no_ema])[:, ::-1]  # the teacher is the student
+        loss, grad_q, grad_target = cosine_loss(_by_view(q), targets)
         losses = 0.5 * loss[:, 0] + 0.5 * loss[:, 1]
         grad_q *= 0.5
         grad_q = grad_q.reshape(z.shape)
