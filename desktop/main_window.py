@@ -1,7 +1,9 @@
-"""The main window: one tab a page, each training page with its own engine thread; menus whose
-actions carry every keyboard shortcut, so each one can be discovered."""
+"""The main window: one tab a page, each training page with its own engine (a process by
+default), each page built when first shown; menus whose actions carry every keyboard shortcut, so
+each one can be discovered."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -15,6 +17,35 @@ from desktop.settings import ZOOM_STEPS, app_settings, read_bool, read_float, re
 from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
 from widgets.theme import LIGHT, THEMES, Theme
+
+
+class PanelShelf(Mapping):
+    """The pages' panels by key; a panel is built the first time it is asked for."""
+
+    def __init__(self, keys: list[str], build):
+        self._keys = list(keys)
+        self._build = build
+        self._built: dict[str, QtWidgets.QWidget] = {}
+
+    def __getitem__(self, key: str) -> QtWidgets.QWidget:
+        if key not in self._built:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._built[key] = self._build(key)
+        return self._built[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys  # asking must not build it
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def built(self) -> dict[str, QtWidgets.QWidget]:
+        """The panels built so far (a look change need not build the others)."""
+        return dict(self._built)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -31,20 +62,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.theme, self.zoom = theme, zoom
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
-        self.panels: dict[str, QtWidgets.QWidget] = {}
+        # Each page's panel is built when it is first shown or asked for: building all of them
+        # up front (20 plots) kept the window from opening for ~2 s.
+        self.panels = PanelShelf([page.key for page in self.pages], self._build_panel)
+        self._page_holders: dict[str, QtWidgets.QWidget] = {}
 
         # build
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)
         for page in self.pages:
             if page.simulation_class is not None:
-                controller = controller_class()(page.simulation_class, self)
-                self.controllers[page.key] = controller
-                panel = page.panel_class(controller, theme)
-            else:
-                panel = page.panel_class(theme)
-            self.panels[page.key] = panel
-            self.tabs.addTab(panel, page.title)
+                self.controllers[page.key] = controller_class()(page.simulation_class, self)
+            holder = QtWidgets.QWidget()
+            QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self._page_holders[page.key] = holder
+            self.tabs.addTab(holder, page.title)
         self.setCentralWidget(self.tabs)
         self.cheat_sheet = CheatSheet(self)
         self.statusBar().setSizeGripEnabled(False)
@@ -54,8 +86,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
         # wire
         self.tabs.currentChanged.connect(self._on_page_changed)
-        if self.current_controller() is not None:
-            self.current_controller().ensure_started()  # the others start when first shown
+        self._on_page_changed(self.tabs.currentIndex())  # the page in view: built, engine started
+
+    def _build_panel(self, key: str) -> QtWidgets.QWidget:
+        """Build a page's panel into its tab, in the current look, with its hidden controls."""
+        page = next(page for page in self.pages if page.key == key)
+        controller = self.controllers.get(key)
+        panel = page.panel_class(controller, self.theme) if controller else page.panel_class(self.theme)
+        self._page_holders[key].layout().addWidget(panel)
+        panel.set_theme(self.theme, self.zoom)
+        self._restore_panel_controls(key, panel)
+        if controller is not None and controller.latest is not None:
+            panel.draw_snapshot(controller.latest)  # the engine's first snapshot came before the panel
+        return panel
 
     # -- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -211,7 +254,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _toggle_controls_column(self) -> None:
         visible = self.controls_action.isChecked()
-        for panel in self.panels.values():
+        for panel in self.panels.built().values():
             if hasattr(panel, "set_controls_visible"):
                 panel.set_controls_visible(visible)
         self.settings.setValue("view/controls_column", visible)
@@ -264,20 +307,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
 
     def _restore_controls(self) -> None:
-        for page, panel in self.panels.items():
-            if not hasattr(panel, "hideable_controls"):
-                continue
+        self.controls_action.setChecked(read_bool(self.settings, "view/controls_column", True))
+
+    def _restore_panel_controls(self, page: str, panel: QtWidgets.QWidget) -> None:
+        """A newly built panel's remembered hidden controls, column state and context menu."""
+        if hasattr(panel, "hideable_controls"):
             column = panel.control_scroll.widget()
             column.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
             column.customContextMenuRequested.connect(
                 lambda position, page=page, column=column: self._controls_context_menu(page, column, position))
             keys = [control.key for control in panel.hideable_controls()]
             panel.set_hidden_controls(read_names(self.settings, f"hidden_controls/{page}", keys))
-        visible = read_bool(self.settings, "view/controls_column", True)
-        self.controls_action.setChecked(visible)
-        for panel in self.panels.values():
-            if hasattr(panel, "set_controls_visible"):
-                panel.set_controls_visible(visible)
+        if hasattr(panel, "set_controls_visible"):
+            panel.set_controls_visible(self.controls_action.isChecked())
 
     # -- scenarios ------------------------------------------------------------------------
     def apply_scenario(self, scenario: Scenario) -> None:
@@ -374,14 +416,16 @@ class MainWindow(QtWidgets.QMainWindow):
         for key, controller in self.controllers.items():
             if key != self.pages[index].key and controller.running:
                 controller.pause()
-        if self.pages[index].key in self.controllers:
-            self.controllers[self.pages[index].key].ensure_started()
+        key = self.pages[index].key
+        self.panels[key]  # built on first show
+        if key in self.controllers:
+            self.controllers[key].ensure_started()
 
     # -- look -----------------------------------------------------------------------------
     def apply_style(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
         self.setStyleSheet(style_sheet(theme, zoom))
-        for panel in self.panels.values():
+        for panel in self.panels.built().values():
             panel.set_theme(theme, zoom)
         self.cheat_sheet.set_theme(theme, zoom)
         if hasattr(self, "theme_actions"):

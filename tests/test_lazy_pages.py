@@ -1,0 +1,43 @@
+"""Pages are built when first shown (the window opens without building 20 plots), and a page built
+late looks and behaves as if it had been there from the start."""
+from desktop.main_window import MainWindow
+from widgets.theme import DARK
+
+
+def test_only_the_page_in_view_is_built_at_start(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert list(window.panels.built()) == [window.current_page().key] == ["byol"]
+    assert "dino" in window.panels and list(window.panels.built()) == ["byol"]  # asking builds nothing
+    window.show_page("dino")
+    assert sorted(window.panels.built()) == ["byol", "dino"]
+    window.close()
+
+
+def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snapshot(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.apply_style(DARK, 1.3)
+    window.controls_action.setChecked(False)
+    window._toggle_controls_column()
+    dino = window.controllers["dino"]
+    qtbot.waitUntil(lambda: dino.latest is not None, timeout=10_000)  # the thread engine starts at once
+    assert "dino" not in window.panels.built()
+    window.show_page("dino")
+    panel = window.panels["dino"]
+    assert panel.theme is DARK and panel.zoom == 1.3
+    assert panel.control_scroll.isHidden()
+    assert panel.snapshot is not None and panel.verdict.text()  # drawn, not blank, while paused
+    window.close()
+
+
+def test_the_page_restored_from_settings_is_built_first(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show_page("ablation")
+    window.close()  # saves the page
+    reopened = MainWindow()
+    qtbot.addWidget(reopened)
+    assert reopened.current_page().key == "ablation"
+    assert list(reopened.panels.built()) == ["ablation"]
+    reopened.close()
