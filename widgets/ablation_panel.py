@@ -292,6 +292,7 @@ class AblationPanel(SimulationPanel):
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
         box = QtWidgets.QGroupBox("Regime map")
         box_layout = QtWidgets.QFormLayout(box)
+        box_layout.setRowWrapPolicy(QtWidgets.QFormLayout.WrapAllRows)  # label above: a narrower column
         self.steps_per_cell = QtWidgets.QComboBox()
         for steps in STEPS_PER_CELL:
             self.steps_per_cell.addItem(f"{steps}" + (" (default)" if steps == STEPS_PER_CELL[0] else ""), steps)
@@ -330,6 +331,8 @@ class AblationPanel(SimulationPanel):
             plot.add_reference(1.0, " ", DASH)
             plot.add_reference(0.1, " ", DOT, theme.collapsed)
             plot.setYRange(0, 1.4, padding=0)
+            # Fewer step ticks: in a quarter of the page width "100200300" ran together at zoom 1.3.
+            plot.getPlotItem().getAxis("bottom").setTickDensity(0.6)
             plot.getPlotItem().getAxis("left").setTicks([[(0.1, "0.1"), (0.5, "0.5"), (1.0, "1")], []])
             if k < 4:  # the top row shares the bottom row's step axis
                 plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)
@@ -351,10 +354,21 @@ class AblationPanel(SimulationPanel):
         for column in range(len(TABLE_COLUMNS)):
             header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeToContents)
         header.setSectionResizeMode(6, QtWidgets.QHeaderView.Stretch)
+        # "Agrees?" is shown before "Source": on a narrow page the source (also in its tooltip) is cut, not the verdict.
+        header.moveSection(7, 6)
         self.table.horizontalHeaderItem(1).setToolTip("std of z/|z| × √d: 1 spread out, 0 collapsed")
         self.table.horizontalHeaderItem(2).setToolTip("effective rank (RankMe) of the projections")
         byol_layout.addWidget(self.table)
-        self.parts.addTab(byol_page, "BYOL guard grid")
+        for plot in self.member_plots:
+            plot.setMinimumHeight(110)
+        # At presenter zoom on 1280x720 the plots and the 8-row table are taller than the window:
+        # they scroll, rather than forcing the window taller than the screen.
+        self.byol_scroll = QtWidgets.QScrollArea()
+        self.byol_scroll.setWidget(byol_page)
+        self.byol_scroll.setWidgetResizable(True)
+        self.byol_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self.byol_scroll.setFrameShape(QtWidgets.QFrame.NoFrame)
+        self.parts.addTab(self.byol_scroll, "BYOL guard grid")
 
         # (b) the DINO regime map
         self.regime_view = RegimeMapView(theme)

@@ -74,10 +74,12 @@ class DINOPanel(SimulationPanel):
         self.add_slider(forces_layout, "teacher_temperature", marks=(0.04, 0.07, student_default))
         self.add_slider(forces_layout, "student_temperature")
         layout.addWidget(forces)
-        warmup = QtWidgets.QGroupBox("Warm-up (DINO: 0.04 → 0.07)")
+        warmup = QtWidgets.QGroupBox("Teacher warm-up")
+        warmup.setToolTip("DINO warms the teacher temperature up linearly from 0.04 to 0.07 (main_dino.py)")
         warmup_layout = QtWidgets.QVBoxLayout(warmup)
         self.add_check(warmup_layout, "teacher_temperature_warmup").setText("Warm up linearly")
-        self.add_slider(warmup_layout, "warmup_start_temperature")
+        # Short names inside the box (its title says whose warm-up): the column stays narrow at high zoom.
+        self.add_slider(warmup_layout, "warmup_start_temperature").label.setText("Start temperature")
         self.add_slider(warmup_layout, "warmup_steps", maximum=3000)
         layout.addWidget(warmup)
         training = QtWidgets.QGroupBox("Training")
@@ -92,7 +94,10 @@ class DINOPanel(SimulationPanel):
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme
-        self.usage_plot = MetricPlot("Prototype usage", "batch-mean probability", theme, x_label="prototype")
+        # A short axis label: a long one is clipped at presenter zoom; the tooltip says the rest.
+        self.usage_plot = MetricPlot("Prototype usage", "probability", theme, x_label="prototype")
+        self.usage_plot.setToolTip("The teacher's probabilities averaged over the batch: how much each "
+                                   "prototype is used. 1/K each when all are used equally.")
         self.usage_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.primary, pen=None)
         self.usage_plot.addItem(self.usage_bars)
         self.uniform_line = self.usage_plot.add_reference(1 / 16, "uniform 1/K", DASH)
@@ -126,6 +131,13 @@ class DINOPanel(SimulationPanel):
                       self.entropy_plot, self.usage_entropy_plot, self.kl_plot]
         for index, plot in enumerate(self.plots):
             grid.addWidget(plot, index // 3, index % 3)
+
+    def set_theme(self, theme, zoom: float) -> None:
+        super().set_theme(theme, zoom)
+        # pyqtgraph stores a legend's new text size and colour but redraws its labels only on setText:
+        # without this the teacher/student legend stayed at zoom 1 in the page's first colours.
+        for _, label in self.sample_plot.legend.items:
+            label.setText(label.text)
 
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:

@@ -30,6 +30,7 @@ from engine.multicrop import (
 )
 from engine.params import ParameterError
 from resources.paths import bundled_images
+from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamSlider
 from widgets.image_decoding import decoder_messages, decoding_problem
 from widgets.theme import BASE_FONT_PT, LIGHT, Theme
@@ -480,11 +481,17 @@ class PairMatrixCanvas(Canvas):
         note_font = self.text_font(0.95)
         note_height = QtGui.QFontMetricsF(note_font).height()
         axis_text = "rows: teacher (globals only) \u00b7 columns: student (all views)"
-        self.draw_text(painter, QtCore.QRectF(area.left(), area.top(), area.width(), note_height), axis_text,
-                       self.fitted_font(axis_text, area.width(), 0.95), _colour(self.theme.muted),
-                       QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+        # On one line when it fits, else on two: a narrow page at presenter zoom clipped it.
+        axis_lines = [axis_text]
+        if QtGui.QFontMetricsF(note_font).horizontalAdvance(axis_text) > area.width():
+            axis_lines = axis_text.split(" \u00b7 ")
+        for line, text in enumerate(axis_lines):
+            self.draw_text(painter, QtCore.QRectF(area.left(), area.top() + line * note_height, area.width(),
+                                                  note_height), text,
+                           self.fitted_font(text, area.width(), 0.95), _colour(self.theme.muted),
+                           QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
         footer_lines = 2
-        grid = area.adjusted(0, note_height + 4 * z, 0, -(footer_lines * note_height + 8 * z))
+        grid = area.adjusted(0, len(axis_lines) * note_height + 4 * z, 0, -(footer_lines * note_height + 8 * z))
         header_font = self.text_font(1.0, bold=True)
         header_metrics = QtGui.QFontMetricsF(header_font)
         row_header_width = header_metrics.horizontalAdvance("G2") + 14 * z
@@ -672,7 +679,7 @@ def _scale_box(tip: str) -> QtWidgets.QDoubleSpinBox:
     return box
 
 
-class MultiCropPanel(QtWidgets.QWidget):
+class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
     """The multi-crop page: DINO's views of a photograph, and what the loss does with them."""
 
     PAGE_KEY = "multicrop"
@@ -712,6 +719,7 @@ class MultiCropPanel(QtWidgets.QWidget):
                                  "`distill-lab crops --seed S`. Type a seed to bring a set back.")
         seed_label = QtWidgets.QLabel("Seed")
         seed_label.setToolTip(self.seed_box.toolTip())
+        self.seed_label = seed_label
         self.image_combo = QtWidgets.QComboBox()
         self.image_combo.setToolTip("The photograph to crop: a bundled public-domain or CC0 photo, or "
                                     "your own file (Open image...)")
@@ -736,15 +744,18 @@ class MultiCropPanel(QtWidgets.QWidget):
         view_layout.addWidget(self.seed_box, 1, 1)
         image_label = QtWidgets.QLabel("Image")
         image_label.setToolTip(self.image_combo.toolTip())
+        self.image_label = image_label
         view_layout.addWidget(image_label, 2, 0)
         view_layout.addWidget(self.image_combo, 2, 1)
         crops_box = QtWidgets.QGroupBox("Crops")
         crops_layout = QtWidgets.QGridLayout(crops_box)
         crops_layout.addWidget(self.locals_slider, 0, 0, 1, 3)
+        self.scale_labels: list[QtWidgets.QLabel] = []
         for row, (text, low, high) in enumerate((("Global scale", self.global_min, self.global_max),
                                                  ("Local scale", self.local_min, self.local_max)), start=1):
             label = QtWidgets.QLabel(text)
             label.setToolTip(f"{text}: the range of crop areas, min and max, as fractions of the image, in (0, 1]")
+            self.scale_labels.append(label)
             crops_layout.addWidget(label, row, 0)
             crops_layout.addWidget(low, row, 1)
             crops_layout.addWidget(high, row, 2)
@@ -755,6 +766,7 @@ class MultiCropPanel(QtWidgets.QWidget):
         self.help_label.setObjectName("help")
         self.help_label.setWordWrap(True)
         help_layout.addWidget(self.help_label)
+        self.help_box = help_box
 
         control_column = QtWidgets.QWidget()
         control_column.setObjectName("controls")
@@ -767,8 +779,6 @@ class MultiCropPanel(QtWidgets.QWidget):
         self.control_scroll.setWidget(control_column)
         self.control_scroll.setWidgetResizable(True)
         self.control_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        self.control_scroll.setMinimumWidth(300)
-        self.control_scroll.setMaximumWidth(360)
 
         # build: the four drawings
         self.photo = PhotoCanvas(theme)
@@ -915,14 +925,23 @@ class MultiCropPanel(QtWidgets.QWidget):
         for canvas in self.canvases:
             canvas.set_theme(theme, zoom)
         self.verdict.setStyleSheet(f"color: {theme.foreground};")
-        self.control_scroll.setMinimumWidth(int(300 * min(zoom, 1.4)))
-        self.control_scroll.setMaximumWidth(int(360 * min(zoom, 1.4)))
         self.resample_button.setMinimumHeight(int(38 * zoom))
+        self.fit_control_column()
         self.drawings.setMinimumHeight(int(MIN_DRAWING_HEIGHT * zoom))
 
-    def set_controls_visible(self, visible: bool) -> None:
-        """Hide the control column (the window's View menu) to give the drawings the width; N still resamples."""
-        self.control_scroll.setVisible(visible)
+    def hideable_controls(self) -> list[HideableControl]:
+        """The column's controls for View > Controls on this page (N still resamples when hidden)."""
+        return [
+            HideableControl("resample", "Resample", (self.resample_button,)),
+            HideableControl("seed", "Seed", (self.seed_label, self.seed_box)),
+            HideableControl("image", "Image", (self.image_label, self.image_combo)),
+            HideableControl("num_local", "Local views", (self.locals_slider,)),
+            HideableControl("global_scale", "Global scale",
+                            (self.scale_labels[0], self.global_min, self.global_max)),
+            HideableControl("local_scale", "Local scale", (self.scale_labels[1], self.local_min, self.local_max)),
+            HideableControl("defaults", "DINO defaults", (self.defaults_button,)),
+            HideableControl("help", "How it works", (self.help_box,)),
+        ]
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

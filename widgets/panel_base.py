@@ -198,10 +198,20 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.theme, self.zoom = theme, zoom
         # The control column grows with the text, or its values would be clipped at high zoom.
         self.fit_control_column()
+        self.widen_plot_titles()
         for plot in self.plots:
             plot.apply_style(theme, zoom)
         if self.snapshot is not None:
             self.draw(self.snapshot)
+
+    def widen_plot_titles(self) -> None:
+        """Let each plot's title use the plot's whole width, not only the width beside its y axis: at
+        presenter zoom a title such as KL(teacher‖student) is wider than the data area and was clipped."""
+        for plot in self.plots:
+            item = plot.getPlotItem()
+            if item.layout.itemAt(0, 0) is not item.titleLabel:
+                item.layout.removeItem(item.titleLabel)
+                item.layout.addItem(item.titleLabel, 0, 0, 1, 3)
 
     # -- page hooks -----------------------------------------------------------------------
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
