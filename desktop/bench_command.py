@@ -176,9 +176,10 @@ def run_bench(args: argparse.Namespace) -> int:
     first_page = pages[0]
     window.show_page(first_page)
 
-    logs: dict[str, FrameLog] = {}
-    for key in keys:
-        logs[key] = _instrument(window.controllers[key], window.panels[key])
+    # Only the page in view is built at start (the others when first shown): instrument it alone
+    # until its first frame, so the figure is what a lecturer waits for.
+    logs: dict[str, FrameLog] = {first_page: _instrument(window.controllers[first_page],
+                                                         window.panels[first_page])}
 
     # First frame: the first snapshot drawn into the panel and then painted on screen.
     paint_times: list[float] = []
@@ -198,6 +199,9 @@ def run_bench(args: argparse.Namespace) -> int:
     first_frame_from_launch_s = (None if first_frame_s is None or launch_age is None
                                  else first_frame_s + launch_age)
 
+    for key in keys:
+        if key not in logs:
+            logs[key] = _instrument(window.controllers[key], window.panels[key])
     results = []
     for key in pages:
         window.show_page(key)
@@ -473,7 +477,7 @@ def _print_report(report: dict) -> None:
           f"{report['rounds']} rounds")
     first = report["first_frame_s"]
     launch = report["first_frame_from_process_start_s"]
-    print(f"first frame: {first} s after the window was built"
+    print(f"first frame: {first} s after the command started (imports of Qt and pyqtgraph included)"
           + (f", {launch} s after the process started" if launch is not None else ""))
     print(f"engine: {report['engine']}; peak RSS: {report['peak_rss_mb']} MB (GUI "
           f"{report['gui_peak_rss_mb']} MB + engine processes {report['engine_processes_peak_rss_mb']} MB)")
