@@ -9,9 +9,20 @@ paid once for all eight runs instead of eight times. Each member follows
 ``BYOLSimulation._train_step`` for its guard setting operation for operation (same products on the
 same rows, gradients summed over the views in the same order), so member k reproduces a
 ``BYOLSimulation`` with the same guards and seed bit for bit here (tests/test_byol_grid.py checks
-it to 1e-10). The floating-point work per member is the same as a separate run's: batching saves
-the per-call overhead, which is most of a step at small batch sizes and about a third of it at
-the default batch of 128 (benchmarks/bench_byol_grid.py).
+it to 1e-10); the loss is ``engine.losses.cosine_loss`` itself, over the stacked arrays.
+
+What batching saves, and what it cannot: the floating-point work per member is a separate run's,
+so batching removes only Python and numpy call overheads (and shares the data augmentation). That
+is most of a step at small batches, but at the default batch of 128 the matrix products dominate:
+the grid's products alone cost about half of 8 separate runs (0.51-0.53 in CPU time on the 2-core
+development machine; benchmarks/bench_byol_grid.py times them), and the whole grid 0.55-0.67.
+BLAS runs these small shapes no faster stacked than one by one, nor as one wide product over the
+shared input (``x @ [W_0 | ... | W_7]``: bit-identical, not faster, measured), nor in chunks of
+members that fit the L2 cache. Going under half at batch 128 would need fewer products than the 8
+runs do (e.g. one backward pass for the members whose teacher is the student, after adding both
+gradients), which gives up bit-exactness for about a tenth of the products, and would still leave
+the grid above half; it is not done. Members with EMA off run no teacher forward pass at all (the
+teacher stack holds the EMA members only).
 
 How the guards map onto the stacks:
 
