@@ -208,8 +208,10 @@ def run_bench(args: argparse.Namespace) -> int:
         app.processEvents()
         results.append(_bench_page(app, window, key, logs[key], args.seconds, args.rounds,
                                    paint_times, watched if key == first_page else None))
-    engine_pids = [getattr(controller, "engine_pid", None) for controller in window.controllers.values()]
-    engine_rss_mb = sum(process_peak_rss_mb(pid) for pid in engine_pids if pid is not None)
+    # The window's pages share one engine process: count each process once.
+    engine_pids = {getattr(controller, "engine_pid", None) for controller in window.controllers.values()}
+    engine_pids.discard(None)
+    engine_rss_mb = sum(process_peak_rss_mb(pid) for pid in engine_pids)
     window.shutdown()
     window.hide()
 
@@ -222,7 +224,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "threads_before_qt": threads_before_qt,
         "first_frame_s": _round(first_frame_s, 3),
         "first_frame_from_process_start_s": _round(first_frame_from_launch_s, 3),
-        "engine": "process" if any(pid is not None for pid in engine_pids) else "thread",
+        "engine": "process" if engine_pids else "thread",
         "gui_peak_rss_mb": round(peak_rss_mb(), 1),
         "engine_processes_peak_rss_mb": round(engine_rss_mb, 1),
         # Engine processes count too: the laptop pays for all of them.

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop import export
-from desktop.engine_process import controller_class
+from desktop.engine_process import controller_factory
 from desktop.engine_thread import EngineController
 from desktop.pages import Page, all_pages
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
@@ -70,9 +70,10 @@ class MainWindow(QtWidgets.QMainWindow):
         # build
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)
+        make_controller = controller_factory(self)
         for page in self.pages:
             if page.simulation_class is not None:
-                self.controllers[page.key] = controller_class()(page.simulation_class, self)
+                self.controllers[page.key] = make_controller(page.simulation_class)
             holder = QtWidgets.QWidget()
             QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self._page_holders[page.key] = holder

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from desktop import engine_process
-from desktop.engine_process import EngineProcessController, controller_class
+from desktop.engine_process import EngineProcessController, controller_factory
 from desktop.engine_thread import EngineController
 from desktop.main_window import MainWindow
 from engine.ablation import AblationSimulation
@@ -19,13 +19,16 @@ from engine.dino import DINOSimulation
 START_S = 60_000  # ms: spawning Python and importing numpy takes seconds on a loaded runner
 
 
-def test_the_app_uses_the_process_engine_unless_told_otherwise(monkeypatch):
+def test_the_app_uses_one_engine_process_unless_told_otherwise(qapp, monkeypatch):
     monkeypatch.delenv("DISTILL_LAB_ENGINE", raising=False)
-    assert controller_class() is EngineProcessController
+    make = controller_factory(None)
+    first, second = make(BYOLSimulation), make(DINOSimulation)
+    assert isinstance(first, EngineProcessController) and first._host is second._host
+    first.shutdown()
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "thread")
-    assert controller_class() is EngineController
-    monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
-    assert controller_class() is EngineProcessController
+    thread_engine = controller_factory(None)(BYOLSimulation)
+    assert isinstance(thread_engine, EngineController)
+    assert thread_engine.shutdown()
 
 
 @pytest.fixture
@@ -40,6 +43,8 @@ def byol_engine(qtbot):
 def test_trains_applies_parameters_and_steps_like_the_thread(qtbot, byol_engine):
     engine = byol_engine
     assert engine.latest["step"] == 0 and engine.engine_pid != os.getpid()
+    engine.step(1)  # the process's own snapshots (the first one shown was computed here)
+    qtbot.waitUntil(lambda: engine.latest["step"] == 1, timeout=START_S)
     engine.play()
     qtbot.waitUntil(lambda: engine.running and engine.latest["step"] > 20, timeout=20_000)
     engine.set_param("stop_gradient", False)
@@ -74,9 +79,8 @@ def test_a_killed_engine_is_reported_and_reset_starts_a_new_one(qtbot, byol_engi
     engine = byol_engine
     first_pid = engine.engine_pid
     with qtbot.waitSignal(engine.message, timeout=10_000) as message:
-        engine._process.kill()
+        engine._host.kill()
     assert "stopped unexpectedly" in message.args[0] and "Reset" in message.args[0]
-    engine.play()  # nothing to play: ignored, no exception
     engine.reset(0)
     qtbot.waitUntil(lambda: engine.engine_pid not in (None, first_pid), timeout=START_S)
     engine.step(3)
@@ -94,16 +98,25 @@ def test_every_page_simulation_runs_in_a_process(qtbot, simulation_class):
         assert engine.shutdown()
 
 
-def test_engines_start_when_their_page_is_first_shown(qtbot, monkeypatch):
+def opened(controller) -> bool:
+    return controller._host.is_open(controller._key)
+
+
+def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
     window = MainWindow()
     qtbot.addWidget(window)
     first = window.current_page().key
-    started = {key: controller._process is not None for key, controller in window.controllers.items()}
-    assert started == {key: key == first for key in window.controllers}
+    assert {key: opened(c) for key, c in window.controllers.items()} == {
+        key: key == first for key in window.controllers}
+    # The page in view shows its step-0 state at once, before the process has started.
+    assert window.controllers[first].latest["step"] == 0 and window.panels[first].snapshot is not None
     for key in window.controllers:
         window.show_page(key)
-        qtbot.waitUntil(lambda: window.controllers[key].latest is not None, timeout=START_S)
+        controller = window.controllers[key]
+        controller.step(1)
+        qtbot.waitUntil(lambda: controller.latest["step"] == 1, timeout=START_S)
+    assert len({c.engine_pid for c in window.controllers.values()}) == 1
     window.close()
 
 
@@ -113,17 +126,18 @@ def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, mon
     qtbot.addWidget(window)
     for key in window.controllers:
         window.show_page(key)
-    processes = [controller._process for controller in window.controllers.values()]
-    assert len(processes) == 3 and all(process is not None for process in processes)
+    assert all(opened(controller) for controller in window.controllers.values())
+    process = window.controllers["byol"]._host._process
     for controller in window.controllers.values():
-        qtbot.waitUntil(lambda: controller.latest is not None, timeout=START_S)
+        controller.step(1)
+        qtbot.waitUntil(lambda: controller.latest["step"] == 1, timeout=START_S)
     window.show_page("byol")
     window.controllers["byol"].play()
     qtbot.wait(300)
     started = time.perf_counter()
     window.close()
     assert time.perf_counter() - started < 1.0
-    assert not any(process.is_alive() for process in processes)
+    assert not process.is_alive()
 
 
 def test_sends_the_next_snapshot_only_after_the_last_was_taken(qtbot, byol_engine, monkeypatch):
