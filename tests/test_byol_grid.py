@@ -15,6 +15,7 @@ from engine.byol_grid import (
     BYOLGrid,
     knn_accuracy_fast,
 )
+from engine.losses import cosine_loss
 from engine.metrics import knn_accuracy
 from engine.params import ParameterError
 
@@ -106,6 +107,19 @@ def test_knn_fast_matches_knn_accuracy():
     ]
     for features in cases:
         assert knn_accuracy_fast(features, labels) == knn_accuracy(features, labels)
+
+
+def test_cosine_loss_over_a_stack_is_each_slice_bit_for_bit():
+    # The grid calls cosine_loss on (members, views, batch, dim) stacks; single runs on (batch, dim).
+    rng = np.random.default_rng(1)
+    prediction, target = rng.standard_normal((2, 3, 2, 37, 16))
+    loss, grad_prediction, grad_target = cosine_loss(prediction, target)
+    assert loss.shape == (3, 2)
+    for index in np.ndindex(3, 2):
+        single_loss, single_grad_p, single_grad_t = cosine_loss(prediction[index], target[index])
+        assert isinstance(single_loss, float) and loss[index] == single_loss
+        np.testing.assert_array_equal(grad_prediction[index], single_grad_p)
+        np.testing.assert_array_equal(grad_target[index], single_grad_t)
 
 
 def test_published_outcomes_name_their_sources():
