@@ -1,6 +1,8 @@
 """Helpers shared by the robustness, soak and divergence tests (not a test module itself)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
@@ -63,13 +65,34 @@ class QtMessages:
                 if "Debug" not in mode and "Info" not in mode and text not in HARMLESS_QT_MESSAGES]
 
 
-def rss_kib() -> int:
-    """This process's resident set size in KiB (Linux /proc), 0 where /proc is missing."""
+def _rss_of(pid: str) -> int:
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _children(pid: str) -> list[str]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found += children.read().split()
+    except OSError:
+        pass
+    return found
+
+
+def rss_kib() -> int:
+    """Resident set size in KiB (Linux /proc) of this process and all its descendants (the engine
+    worker processes), 0 where /proc is missing."""
+    total, pending = 0, [str(os.getpid())]
+    while pending:
+        pid = pending.pop()
+        total += _rss_of(pid)
+        pending += _children(pid)
+    return total
