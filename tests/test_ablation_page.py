@@ -9,7 +9,7 @@ import pytest
 from desktop.engine_thread import EngineController
 from engine.ablation import AblationSimulation
 from engine.dino_regime_map import DINORegimeMap
-from widgets.ablation_panel import TABLE_COLUMNS, AblationPanel
+from widgets.ablation_panel import AGREES_COLUMN, TABLE_COLUMNS, AblationPanel
 from widgets.theme import DARK, LIGHT
 
 
@@ -66,11 +66,11 @@ def test_page_builds_with_table_and_plots(qtbot, page):
     table = panel.table
     assert table.rowCount() == 8
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers == list(TABLE_COLUMNS) and "Paper" in headers and "Agrees?" in headers
+    assert headers == list(TABLE_COLUMNS) and "Paper (source)" in headers and "Agrees?" in headers
     qtbot.waitUntil(lambda: table.item(7, 0) is not None)
     names = [table.item(row, 0).text() for row in range(8)]
     assert names[0] == "all guards (BYOL)" and names[4] == "no EMA (SimSiam)"
-    agree_column = [table.item(row, 7).text() for row in range(8)]
+    agree_column = [table.item(row, AGREES_COLUMN).text() for row in range(8)]
     assert all(text.startswith(("✓", "✗", "–")) for text in agree_column)
     assert agree_column[3] == agree_column[7] == "– no paper"  # combinations no paper ran
     panel.set_theme(DARK, 1.5)
@@ -94,7 +94,7 @@ def test_byol_grid_fills_live_and_pauses(qtbot, page):
     # The table shows a disagreement as such when there is one.
     for row, member in enumerate(snapshot["byol"]["members"]):
         if member["agrees"] is False:
-            assert "DISAGREES" in panel.table.item(row, 7).text()
+            assert "DISAGREES" in panel.table.item(row, AGREES_COLUMN).text()
     panel.transport.reset_button.click()
     wait_snapshot(qtbot, controller, lambda s: s["step"] == 0)
 

@@ -37,7 +37,10 @@ SHORT_NAMES = {  # plot titles and table rows: short enough for a quarter of the
     (False, False, True): "predictor only",
     (False, False, False): "no guard at all",
 }
-TABLE_COLUMNS = ("Combination", "Spread", "Rank", "kNN", "Toy verdict", "Paper", "Source", "Agrees?")
+# The toy's verdict, whether it agrees, then the paper's outcome and source in one last column: at
+# presenter zoom on a 1280-wide screen a separate source column pushed "Agrees?" off the page.
+TABLE_COLUMNS = ("Combination", "Spread", "Rank", "kNN", "Toy verdict", "Agrees?", "Paper (source)")
+AGREES_COLUMN = TABLE_COLUMNS.index("Agrees?")
 
 
 def short_source(source: str) -> str:
@@ -353,9 +356,7 @@ class AblationPanel(SimulationPanel):
         header = self.table.horizontalHeader()
         for column in range(len(TABLE_COLUMNS)):
             header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(6, QtWidgets.QHeaderView.Stretch)
-        # "Agrees?" is shown before "Source": on a narrow page the source (also in its tooltip) is cut, not the verdict.
-        header.moveSection(7, 6)
+        header.setSectionResizeMode(len(TABLE_COLUMNS) - 1, QtWidgets.QHeaderView.Stretch)
         self.table.horizontalHeaderItem(1).setToolTip("std of z/|z| × √d: 1 spread out, 0 collapsed")
         self.table.horizontalHeaderItem(2).setToolTip("effective rank (RankMe) of the projections")
         byol_layout.addWidget(self.table)
@@ -474,11 +475,10 @@ class AblationPanel(SimulationPanel):
                 (f"{member['effective_rank']:.1f}", None, None),
                 (f"{member['knn_accuracy']:.0%}", None, None),
                 (verdict, self._verdict_colour(member["verdict"]), None),
-                ("not run" if published["verdict"] is None else published["outcome"], None,
-                 published["evidence"]),
-                (short_source(published["source"]), None,
-                 f"{published['source']}: {published['evidence']}"),
                 (agree_text, agree_colour, None),
+                (("not run" if published["verdict"] is None else published["outcome"])
+                 + f" ({short_source(published['source'])})", None,
+                 f"{published['source']}: {published['evidence']}"),
             ]
             for column, (text, colour, tip) in enumerate(cells):
                 item = self.table.item(row, column)
@@ -490,10 +490,10 @@ class AblationPanel(SimulationPanel):
                 if colour is not None:
                     item.setForeground(QtGui.QColor(colour))
                     item.setFont(bold)
-                if column == 7 and agrees is False:
+                if column == AGREES_COLUMN and agrees is False:
                     item.setBackground(QtGui.QColor(theme.collapsed))
                     item.setForeground(QtGui.QColor("#FFFFFF"))
-                elif column == 7:
+                elif column == AGREES_COLUMN:
                     item.setBackground(QtGui.QColor(theme.background))
         self._fit_table()
 

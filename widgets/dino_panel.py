@@ -132,13 +132,6 @@ class DINOPanel(SimulationPanel):
         for index, plot in enumerate(self.plots):
             grid.addWidget(plot, index // 3, index % 3)
 
-    def set_theme(self, theme, zoom: float) -> None:
-        super().set_theme(theme, zoom)
-        # pyqtgraph stores a legend's new text size and colour but redraws its labels only on setText:
-        # without this the teacher/student legend stayed at zoom 1 in the page's first colours.
-        for _, label in self.sample_plot.legend.items:
-            label.setText(label.text)
-
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         return describe_forces(params)

@@ -115,6 +115,9 @@ class MetricPlot(pg.PlotWidget):
             self.legend.setLabelTextSize(f"{round((BASE_FONT_PT - 1) * zoom)}pt")
             self.legend.setLabelTextColor(theme.foreground)
             self.legend.setBrush(pg.mkBrush(theme.background + "CC"))
+            # pyqtgraph stores a legend's new size and colour but redraws a label only on setText.
+            for _, label in self.legend.items:
+                label.setText(label.text)
 
     def _style_reference_label(self, line: pg.InfiniteLine) -> None:
         font = QtGui.QFont()
