@@ -29,6 +29,7 @@ from typing import Callable
 from PySide6 import QtCore
 
 STOP_TIMEOUT_S = 0.5  # then the process is terminated: closing must not wait longer
+ENGINE_NICENESS = 5  # the engine process's scheduling priority below the GUI's (Unix)
 
 
 def controller_factory(parent: QtCore.QObject) -> Callable:
@@ -50,6 +51,10 @@ def serve(commands, events) -> None:
     import engine  # noqa: F401  (single-threaded BLAS before numpy loads)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is the GUI's to handle
+    if hasattr(os, "nice"):
+        # What the hall sees comes first: on a busy laptop the GUI wins the CPU, the engine takes
+        # the rest (on a free core this costs the engine nothing).
+        os.nice(ENGINE_NICENESS)
     app = QtCore.QCoreApplication([])
     pages = _PageWorkers(events)
     reader = _CommandReader(commands)
