@@ -137,6 +137,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     def send_param(self, name: str, value: object) -> None:
         """Send a parameter change to the engine (applied from its next step)."""
         self.show_message("")
+        self.scenario = None  # a control moved: the scenario's words no longer apply
         self.controller.set_param(name, value)
 
     def _on_play(self, running: bool) -> None:
@@ -167,11 +168,11 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             self._shown_verdict_colour = colour
             self.verdict.setStyleSheet(f"color: {colour};")
         scenario = ""
-        if self.scenario is not None:
-            if all(snapshot["params"].get(k) == v for k, v in self.scenario.params.items()):
-                scenario = f"<b>Scenario: {self.scenario.name}.</b> {self.scenario.caption}<br>"
-            else:
-                self.scenario = None  # a control moved: the scenario's words no longer apply
+        # Only while the engine runs exactly the scenario's settings: a snapshot made while its
+        # parameters were still being applied does not show it (and does not cancel it either).
+        if self.scenario is not None and all(
+                snapshot["params"].get(k) == v for k, v in self.scenario.params.items()):
+            scenario = f"<b>Scenario: {self.scenario.name}.</b> {self.scenario.caption}<br>"
         self.caption.setText(f"{scenario}{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
         self.draw(snapshot)
 
