@@ -11,7 +11,13 @@ gets under that floor, since the grid does the products of all 8 runs, bit for b
 Wall time gives the steps per second; the cost ratio is given both in wall time and in CPU time
 of this process (``time.process_time``), which other programs on a shared machine disturb less.
 
+The grid trains in float32 by default (``BYOLGrid``'s ``dtype``); ``--dtype float64`` times it in
+float64, where it is bit-exact with the single runs. The 8 runs it is compared against are always
+BYOLSimulation's, in float64, as the app's single pages run them. ``--dtype both`` times the grid
+in both dtypes in the same alternating rounds.
+
     python benchmarks/bench_byol_grid.py [--steps N] [--rounds R] [--seed S] [--batch-size B]
+                                         [--dtype float32|float64|both]
 """
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ from engine.params import spec_table  # noqa: E402
 
 
 def time_grid(steps: int, settings: dict, train_only: bool) -> tuple[float, float]:
-    """Wall and CPU seconds of the grid stepping ``steps`` steps."""
+    """Wall and CPU seconds of the grid stepping ``steps`` steps (``settings["dtype"]``)."""
     grid = BYOLGrid(**settings)
     wall, cpu = time.perf_counter(), time.process_time()
     if train_only:
@@ -47,7 +53,13 @@ def grid_products(grid: BYOLGrid):
     """A function doing only the matrix products of one grid training step, on stand-in arrays
     of the same shapes: the floor that batching in numpy cannot go under (the separate runs do
     the same products, 2 x fewer rows at a time)."""
-    rng = np.random.default_rng(0)
+    generator = np.random.default_rng(0)
+
+    class rng:  # stand-ins in the grid's dtype, as its live arrays
+        @staticmethod
+        def standard_normal(shape):
+            return generator.standard_normal(shape).astype(grid.dtype)
+
     rows = 2 * grid.batch_size
     data = rng.standard_normal((rows, grid.student.shapes[0][0]))
     predictor = grid.predictor.views[0]
@@ -101,6 +113,7 @@ def time_grid_products(steps: int, settings: dict, train_only: bool) -> tuple[fl
 
 def time_separate(steps: int, settings: dict, train_only: bool) -> tuple[float, float]:
     """Wall and CPU seconds of the 8 BYOLSimulation runs stepping ``steps`` steps each."""
+    settings = {name: value for name, value in settings.items() if name != "dtype"}
     runs = [BYOLSimulation(ema=ema, stop_gradient=stop_gradient, predictor=predictor, **settings)
             for ema, stop_gradient, predictor in GUARD_COMBINATIONS]
     wall, cpu = time.perf_counter(), time.process_time()
@@ -121,43 +134,54 @@ def main(argv: list[str] | None = None) -> int:
     default_batch = spec_table(BYOL_PARAMS)["batch_size"].default
     parser.add_argument("--batch-size", type=int, default=default_batch,
                         help="samples per step (default: BYOLSimulation's)")
+    parser.add_argument("--dtype", choices=("float32", "float64", "both"), default="float32",
+                        help="the grid's dtype (default float32, BYOLGrid's); the 8 runs are "
+                             "always float64")
     args = parser.parse_args(argv)
     settings = {"seed": args.seed, "batch_size": args.batch_size}
+    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
 
     # The machine may be shared: the load average says how busy it was around the timings.
     print("load average before: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
-    # Warm up both code paths (imports, allocator, BLAS buffers).
-    time_grid(20, settings, False)
+    # Warm up every code path (imports, allocator, BLAS buffers).
+    for dtype in dtypes:
+        time_grid(20, {**settings, "dtype": dtype}, False)
     time_separate(20, settings, False)
 
+    separate = ("8 runs", time_separate, settings)
     for train_only, title in ((False, "step() with evaluation (as a live run)"),
                               (True, "training step only")):
-        timers = [time_grid, time_separate] + ([time_grid_products] if train_only else [])
-        times: dict = {timer: [] for timer in timers}
+        # (label, timer, settings): the grid in each dtype, the 8 float64 runs, the products.
+        timers = [(f"grid {dtype}", time_grid, {**settings, "dtype": dtype}) for dtype in dtypes]
+        timers.append(separate)
+        if train_only:
+            timers += [(f"grid {dtype}'s matrix products alone", time_grid_products,
+                        {**settings, "dtype": dtype}) for dtype in dtypes]
+        times: dict = {label: [] for label, _, _ in timers}
         for round_index in range(args.rounds):
             order = timers if round_index % 2 == 0 else timers[::-1]  # alternate who goes first
-            for timer in order:
-                times[timer].append(timer(args.steps, settings, train_only))
-        grid_times, separate_times = times[time_grid], times[time_separate]
-        grid_s = statistics.median(g[0] for g in grid_times)
+            for label, timer, timer_settings in order:
+                times[label].append(timer(args.steps, timer_settings, train_only))
+        separate_times = times[separate[0]]
         separate_s = statistics.median(s[0] for s in separate_times)
         print(f"{title}: {args.steps} steps x {args.rounds} rounds, seed {args.seed}, "
               f"batch {args.batch_size}")
-        print(f"  grid, 8 members batched : {args.steps / grid_s:8.1f} grid steps/s "
-              f"({8 * args.steps / grid_s:8.1f} member steps/s)")
-        print(f"  8 BYOLSimulation runs   : {args.steps / separate_s:8.1f} steps/s of all 8 "
-              f"({8 * args.steps / separate_s:8.1f} run steps/s)")
-        rows = [("grid / 8 runs", grid_times)]
-        if train_only:
-            rows.append(("grid's matrix products alone / 8 runs", times[time_grid_products]))
-        for label, numerators in rows:
+        for dtype in dtypes:
+            grid_s = statistics.median(g[0] for g in times[f"grid {dtype}"])
+            print(f"  grid {dtype}, 8 members batched : {args.steps / grid_s:8.1f} grid steps/s "
+                  f"({8 * args.steps / grid_s:8.1f} member steps/s)")
+        print(f"  8 BYOLSimulation runs (float64)  : {args.steps / separate_s:8.1f} steps/s of "
+              f"all 8 ({8 * args.steps / separate_s:8.1f} run steps/s)")
+        for label, _, _ in timers:
+            if label == separate[0]:
+                continue
             for name, index in (("wall", 0), ("CPU ", 1)):
-                ratios = [n[index] / s[index] for n, s in zip(numerators, separate_times)]
-                print(f"  cost ratio {label}, {name}: median {statistics.median(ratios):.3f} "
+                ratios = [n[index] / s[index] for n, s in zip(times[label], separate_times)]
+                print(f"  cost ratio {label} / 8 runs, {name}: median "
+                      f"{statistics.median(ratios):.3f} "
                       f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)})  goal < 0.5")
     print("load average after: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -7,21 +7,31 @@ forward and backward pass is one ``np.matmul`` over the stack (activations are
 ``(member, 2 x batch, features)``, the two views as rows), so Python and numpy call overheads are
 paid once for all eight runs instead of eight times. Each member follows
 ``BYOLSimulation._train_step`` for its guard setting operation for operation (same products on the
-same rows, gradients summed over the views in the same order), so member k reproduces a
-``BYOLSimulation`` with the same guards and seed bit for bit here (tests/test_byol_grid.py checks
-it to 1e-10); the loss is ``engine.losses.cosine_loss`` itself, over the stacked arrays.
+same rows, gradients summed over the views in the same order); the loss is
+``engine.losses.cosine_loss`` itself, over the stacked arrays.
 
-What batching saves, and what it cannot: the floating-point work per member is a separate run's,
-so batching removes only Python and numpy call overheads (and shares the data augmentation). That
-is most of a step at small batches, but at the default batch of 128 the matrix products dominate:
-the grid's products alone cost about half of 8 separate runs (0.51-0.53 in CPU time on the 2-core
-development machine; benchmarks/bench_byol_grid.py times them), and the whole grid 0.55-0.67.
-BLAS runs these small shapes no faster stacked than one by one, nor as one wide product over the
-shared input (``x @ [W_0 | ... | W_7]``: bit-identical, not faster, measured), nor in chunks of
-members that fit the L2 cache. Going under half at batch 128 would need fewer products than the 8
-runs do (e.g. one backward pass for the members whose teacher is the student, after adding both
-gradients), which gives up bit-exactness for about a tenth of the products, and would still leave
-the grid above half; it is not done. Members with EMA off run no teacher forward pass at all (the
+The grid trains in float32; single pages (``BYOLSimulation``) train in float64. ``dtype`` is an
+explicit option: ``BYOLGrid(dtype=np.float64)`` reproduces each ``BYOLSimulation`` with the same
+guards and seed bit for bit (tests/test_byol_grid.py checks it to 1e-10). In float32 every array
+of a training step is float32 (weights, gradients, velocities, activations, losses; the views are
+drawn in float64, as a single run draws them, then cast), so the members follow the float64 runs
+only approximately. What must not change, does not: at the default 1500 steps on seeds 0, 1 and 2,
+every member's verdict in float32 equals its verdict in float64, and so does the agreement with
+the papers (a phenomena test checks seed 0). The collapse metrics behind the verdict (spread,
+effective rank, singular values) are computed in float64 from the float32 projections, with
+``BYOLSimulation``'s code; the kNN accuracy in the grid's dtype. A float32 member overflows to
+infinity sooner (beyond 3.4e38) than a float64 run would; it then stops alone as any diverged
+member does, and its reason says float32.
+
+Why float32: batching cannot cut the floating-point work (the grid does every product the 8 runs
+do). At the default batch of 128 the matrix products dominate, and in float64 the grid's products
+alone cost about half of 8 separate runs (0.46-0.53 in CPU time on the 2-core development
+machine) and the whole grid 0.54-0.78; stacked products, one wide first-layer product over the
+shared input, and chunks of members that fit the L2 cache were measured and are no faster.
+OpenBLAS's float32 products run about twice as fast as float64's and every elementwise pass moves
+half the bytes: in float32 the products alone cost about 0.2 of the 8 float64 runs and the whole
+grid, evaluation included, 0.35-0.37 (benchmarks/bench_byol_grid.py --dtype both;
+docs/performance.md section 4). Members with EMA off run no teacher forward pass at all (the
 teacher stack holds the EMA members only).
 
 How the guards map onto the stacks:
@@ -147,10 +157,11 @@ class _FlatStack:
     optimiser or EMA step on the flat array updates every layer of every member in one operation.
     """
 
-    def __init__(self, shapes: list[tuple[int, ...]], members: int, per_view: bool = False):
+    def __init__(self, shapes: list[tuple[int, ...]], members: int, per_view: bool = False,
+                 dtype: type = np.float64):
         sizes = [int(np.prod(shape)) for shape in shapes]
         # per_view: (members, 2, n), a gradient for each view (views (members, 2, fan_in, ...)).
-        self.flat = np.zeros((members,) + ((2,) if per_view else ()) + (sum(sizes),))
+        self.flat = np.zeros((members,) + ((2,) if per_view else ()) + (sum(sizes),), dtype=dtype)
         self.views = self.views_of(self.flat, shapes)
         self.shapes = shapes
 
@@ -249,6 +260,9 @@ class BYOLGrid:
     ``snapshot``, ``summary``. Per member: ``latest[k]`` (the same METRICS as BYOLSimulation, on
     the same fixed evaluation set), ``history[k]`` (a BoundedHistory), ``diverged_at_step[k]``,
     ``verdict(k)``, ``published(k)`` and ``agrees(k)``.
+
+    ``dtype`` (float32 by default, or float64) is the dtype the networks train in; with float64
+    every member is bit-for-bit a ``BYOLSimulation`` (see the module docstring).
     """
 
     NAME = "byol_grid"
@@ -260,7 +274,10 @@ class BYOLGrid:
     COMBINATIONS = GUARD_COMBINATIONS
     HISTORY_POINTS = 1024  # per member (BoundedHistory's max_points)
 
-    def __init__(self, **params: object):
+    def __init__(self, *, dtype: type = np.float32, **params: object):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ParameterError(f"dtype must be float32 or float64, not {self.dtype}")
         self.params = validate_params(self.PARAMS, params)
         self._specs = spec_table(self.PARAMS)
         self.num_members = len(self.COMBINATIONS)
@@ -323,23 +340,24 @@ class BYOLGrid:
         network = template.encoder + template.projector
         self._encoder_layers = len(template.encoder)
         shapes = [w.shape for w in network]
-        self.student = _FlatStack(shapes, m)
+        dtype = self.dtype
+        self.student = _FlatStack(shapes, m, dtype=dtype)
         for view, w in zip(self.student.views, network):
             view[...] = w
-        self.teacher = _FlatStack(shapes, e)  # EMA members only
+        self.teacher = _FlatStack(shapes, e, dtype=dtype)  # EMA members only
         self.teacher.flat[...] = self.student.flat[self._ema]
-        self.predictor = _FlatStack([template.predictor_weights.shape], m)
+        self.predictor = _FlatStack([template.predictor_weights.shape], m, dtype=dtype)
         self.predictor.views[0][...] = np.eye(template.PROJECTION_DIM)  # q = z without predictor
         self.predictor.views[0][self._predictor] = template.predictor_weights
         # Gradients and SGD velocities (engine.optim.SGD's) in the same flat layout.
         self._momentum = template.student_optimizer.momentum
         self._student_grad = np.zeros_like(self.student.flat)
-        self._student_view_grads = _FlatStack(shapes, m, per_view=True)
+        self._student_view_grads = _FlatStack(shapes, m, per_view=True, dtype=dtype)
         self._student_velocity = np.zeros_like(self.student.flat)
         self._predictor_grad = np.zeros_like(self.predictor.flat)
         self._predictor_velocity = np.zeros_like(self.predictor.flat[self._predictor])
         self._teacher_grad = np.zeros_like(self.teacher.flat)
-        self._teacher_view_grads = _FlatStack(shapes, e, per_view=True)
+        self._teacher_view_grads = _FlatStack(shapes, e, per_view=True, dtype=dtype)
         self._teacher_velocity = np.zeros_like(self.teacher.flat[self._teacher_trained])
         self._sgd_scratch = np.zeros_like(self.student.flat)  # SGD's temporaries, reused
 
@@ -348,6 +366,13 @@ class BYOLGrid:
     def active(self) -> np.ndarray:
         """Members still training (not diverged)."""
         return np.array([step is None for step in self.diverged_at_step])
+
+    @property
+    def _overflow_note(self) -> str:
+        if self.dtype == np.float64:
+            return ""
+        return (f" (the grid trains in {self.dtype.name}, which overflows to infinity beyond "
+                f"{float(np.finfo(self.dtype).max):.1e}; a single run, in float64, goes further)")
 
     @property
     def diverged(self) -> bool:
@@ -374,7 +399,8 @@ class BYOLGrid:
                 self.diverged_at_step[k] = self.step_count
                 self.divergence_reasons[k] = (
                     f"the loss or the weights became infinite or NaN at step {self.step_count}; "
-                    f"the learning rate ({self.params['learning_rate']:g}) is the likely cause")
+                    f"the learning rate ({self.params['learning_rate']:g}) is the likely cause"
+                    + self._overflow_note)
             training = active & finite
             self._loss_sum[training] += losses[training]
             self._loss_count[training] += 1
@@ -385,7 +411,9 @@ class BYOLGrid:
         """One step of every member (BYOLSimulation._train_step, batched); the members' losses."""
         p = self.params
         _, content = self.world.sample_content(self.batch_size)
+        # Sampled in float64 (the same draws as BYOLSimulation's), then cast to the grid's dtype.
         views = np.concatenate([self.world.augment(content), self.world.augment(content)])
+        views = views.astype(self.dtype, copy=False)
 
         student = self.student.views
         # Both views as rows [view 1; view 2] of one (2 x batch, in) input shared by every member.
@@ -475,9 +503,10 @@ class BYOLGrid:
 
     # -- metrics --------------------------------------------------------------------------
     def embed(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every member's representation and projection of ``inputs``: (members, n, dim)."""
+        """Every member's representation and projection of ``inputs``: (members, n, dim), in the
+        grid's dtype (``inputs`` are cast to it)."""
         split = self._encoder_layers
-        h, _ = _forward(self.student.views[:split], inputs)
+        h, _ = _forward(self.student.views[:split], inputs.astype(self.dtype, copy=False))
         z, _ = _forward(self.student.views[split:], h)
         return h, z
 
@@ -500,7 +529,13 @@ class BYOLGrid:
                 self.history[k].record(self.step_count, values)
 
     def _evaluate(self, mean_loss: np.ndarray, members: list[int]) -> list[dict]:
+        # The networks run in the grid's dtype. The collapse metrics (spread, rank, singular
+        # values: the verdict) are computed in float64 from the projections, with
+        # BYOLSimulation's code; the kNN accuracy in the grid's dtype (float32 halves its cost,
+        # and votes between neighbours whose similarities differ by less than float32 resolves
+        # are the only difference).
         representation, projection = self.embed(self.eval_inputs)
+        projection = projection.astype(np.float64, copy=False)
         self._eval_projection = projection
         self._singular_values = None  # computed when a snapshot asks for them
         if self.step_count % self.KNN_INTERVAL == 0 or self.step_count == 0:

@@ -1,4 +1,9 @@
-"""The batched BYOL guard grid: each member is a BYOLSimulation, the verdicts match the papers."""
+"""The batched BYOL guard grid: each member is a BYOLSimulation, the verdicts match the papers.
+
+The grid trains in float32 by default; with ``dtype=np.float64`` each member reproduces a
+(float64) BYOLSimulation bit for bit, which the equivalence tests check. The float32 grid is
+checked to stay float32 and to reach the float64 grid's verdicts.
+"""
 from __future__ import annotations
 
 import json
@@ -19,7 +24,7 @@ from engine.losses import cosine_loss
 from engine.metrics import knn_accuracy
 from engine.params import ParameterError
 
-WEIGHT_TOLERANCE = 1e-10  # observed: bit for bit
+WEIGHT_TOLERANCE = 1e-10  # observed: bit for bit (dtype=np.float64)
 
 
 def separate_run(combination, steps: int, **settings) -> BYOLSimulation:
@@ -58,7 +63,7 @@ def assert_member_matches(grid: BYOLGrid, member: int, sim: BYOLSimulation) -> N
           "predictor_lr_multiplier": 1.0, "batch_size": 37}),
 ])
 def test_every_member_matches_a_separate_run(steps, settings):
-    grid = BYOLGrid(**settings)
+    grid = BYOLGrid(dtype=np.float64, **settings)
     grid.run(steps)
     assert grid.step_count == steps
     for member, combination in enumerate(GUARD_COMBINATIONS):
@@ -77,7 +82,7 @@ def test_members_are_the_eight_guard_combinations():
 
 
 def test_a_diverging_member_stops_alone():
-    grid = BYOLGrid(seed=1)
+    grid = BYOLGrid(seed=1, dtype=np.float64)
     grid.step(10)
     grid.student.flat[2, 0] = np.nan  # poison one member
     grid.run(10)
@@ -93,6 +98,72 @@ def test_a_diverging_member_stops_alone():
         if member != 2:
             assert grid.diverged_at_step[member] is None
             assert_member_matches(grid, member, separate_run(combination, 20, seed=1))
+
+
+def test_float32_grid_stays_float32_through_a_step():
+    grid = BYOLGrid(seed=0)
+    assert grid.dtype == np.float32  # the grid's default
+    inputs = []
+    network_forward = grid._network_forward
+    grid._network_forward = lambda params, x: inputs.append(x) or network_forward(params, x)
+    grid.step(BYOLGrid.EVAL_INTERVAL)
+    assert inputs and all(x.dtype == np.float32 for x in inputs)  # the data batches
+    arrays = {"student": grid.student.flat, "teacher": grid.teacher.flat,
+              "predictor": grid.predictor.flat, "student_grad": grid._student_grad,
+              "student_view_grads": grid._student_view_grads.flat,
+              "teacher_grad": grid._teacher_grad,
+              "teacher_view_grads": grid._teacher_view_grads.flat,
+              "predictor_grad": grid._predictor_grad,
+              "student_velocity": grid._student_velocity,
+              "predictor_velocity": grid._predictor_velocity,
+              "teacher_velocity": grid._teacher_velocity, "sgd_scratch": grid._sgd_scratch}
+    for name, array in arrays.items():
+        assert array.dtype == np.float32, name
+        assert np.isfinite(array).all() and np.any(array != 0.0), name
+    assert grid._train_step().dtype == np.float32  # the members' losses
+    assert all(a.dtype == np.float32 for a in grid.embed(grid.eval_inputs))
+    assert all(grid.diverged_at_step[k] is None for k in range(8))
+    # The metrics are computed in float64 from the float32 outputs, with BYOLSimulation's code.
+    assert all(isinstance(grid.latest[k]["std_normalized"], float) for k in range(8))
+
+
+def test_float32_grid_stays_close_to_the_float64_grid_early_on():
+    grids = [BYOLGrid(seed=0, dtype=dtype) for dtype in (np.float32, np.float64)]
+    for grid in grids:
+        grid.run(20)
+    for member in range(8):
+        for mine, theirs in zip(grids[0].member_weights(member)["encoder"],
+                                grids[1].member_weights(member)["encoder"]):
+            np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-4)
+
+
+def test_dtype_is_float32_or_float64():
+    with pytest.raises(ParameterError):
+        BYOLGrid(dtype=np.float16)
+    assert BYOLGrid(dtype="float64").student.flat.dtype == np.float64
+
+
+def test_a_float32_member_that_overflows_stops_alone():
+    # Weights 1e12 times too large: float32 overflows to infinity in the forward pass (float64,
+    # up to 1.8e308, would not). The member stops with a reason that names float32; the others
+    # go on exactly as in a grid without the overflow (members never mix).
+    grid, clean = BYOLGrid(seed=1), BYOLGrid(seed=1)
+    grid.step(10)
+    clean.step(10)
+    grid.student.flat[2] *= 1e12
+    grid.run(10)
+    clean.run(10)
+    assert grid.diverged_at_step[2] == 11 and not grid.diverged
+    reason = grid.divergence_reasons[2]
+    assert "step 11" in reason and "float32" in reason and "overflow" in reason
+    assert grid.divergence_reason.startswith(GUARD_NAMES[GUARD_COMBINATIONS[2]])
+    assert all(math.isfinite(v) for v in grid.latest[2].values())  # its last good metrics stay
+    assert np.isnan(grid.snapshot()["singular_values"][2]).all()
+    for member in range(8):
+        if member != 2:
+            assert grid.diverged_at_step[member] is None
+            np.testing.assert_array_equal(grid.student.flat[member], clean.student.flat[member])
+            assert grid.latest[member] == clean.latest[member]
 
 
 def test_knn_fast_matches_knn_accuracy():
@@ -199,6 +270,17 @@ def test_parameters_are_validated_and_reset_uses_the_seed():
     grid.reset(seed=4)
     assert grid.step_count == 0 and grid.params["seed"] == 4
     assert all(len(history) == 1 for history in grid.history)
+
+
+@pytest.mark.phenomena
+def test_float32_verdicts_equal_the_float64_verdicts_at_the_defaults():
+    # The grid trains in float32 and single pages in float64: the verdicts must not depend on it.
+    verdicts = {}
+    for dtype in (np.float32, np.float64):
+        grid = BYOLGrid(seed=0, dtype=dtype)
+        grid.run(BYOLSimulation.DEFAULT_STEPS)
+        verdicts[dtype] = [(row["name"], row["verdict"]) for row in grid.outcome_rows()]
+    assert verdicts[np.float32] == verdicts[np.float64]
 
 
 @pytest.mark.phenomena
