@@ -21,7 +21,8 @@ def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snaps
     window.controls_action.setChecked(False)
     window._toggle_controls_column()
     dino = window.controllers["dino"]
-    qtbot.waitUntil(lambda: dino.latest is not None, timeout=10_000)  # the thread engine starts at once
+    dino.ensure_started()  # a thread starts at once anyway; a process page shows its step-0 state
+    qtbot.waitUntil(lambda: dino.latest is not None, timeout=10_000)
     assert "dino" not in window.panels.built()
     window.show_page("dino")
     panel = window.panels["dino"]
