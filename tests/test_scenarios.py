@@ -90,6 +90,19 @@ def test_menu_scenario_sets_controls_seed_and_caption(qtbot, window):
     assert "stop-gradient on" in panel.caption.text()
 
 
+def test_a_scenario_caption_is_shown_as_text_not_markup(qtbot, window):
+    preset = next(s for s in bundled_scenarios() if s.name == "No stop-gradient")
+    marked_up = Scenario(name="<i>Mine</i>", page=preset.page,
+                         caption='<span style="font-size:80pt">big</span> & <b>bold</b>',
+                         params=dict(preset.params))
+    window.apply_scenario(marked_up)
+    panel = window.panels["byol"]
+    qtbot.waitUntil(lambda: "Scenario:" in panel.caption.text(), timeout=5000)
+    text = panel.caption.text()
+    assert "&lt;i&gt;Mine&lt;/i&gt;" in text and "&lt;span style=" in text and "&amp;" in text
+    assert "<span" not in text and "<i>" not in text
+
+
 def test_save_then_open_replays_identically(qtbot, window, tmp_path):
     panel, controller = window.panels["byol"], window.controllers["byol"]
     panel.apply_param("predictor", False)

@@ -6,6 +6,8 @@ simulation, only sends parameter changes and commands through the controller.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtWidgets
 
 from engine.params import ParamSpec, spec_table
@@ -172,7 +174,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         # parameters were still being applied does not show it (and does not cancel it either).
         if self.scenario is not None and all(
                 snapshot["params"].get(k) == v for k, v in self.scenario.params.items()):
-            scenario = f"<b>Scenario: {self.scenario.name}.</b> {self.scenario.caption}<br>"
+            # A scenario file's words are text, not markup: escaped, they cannot restyle the page.
+            scenario = (f"<b>Scenario: {html.escape(self.scenario.name)}.</b> "
+                        f"{html.escape(self.scenario.caption)}<br>")
         self.caption.setText(f"{scenario}{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
         self.draw(snapshot)
 
