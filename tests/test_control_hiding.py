@@ -5,16 +5,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop.main_window import MainWindow
 from desktop.settings import app_settings
-from widgets.theme import LIGHT
-
-
-def new_window(qtbot) -> MainWindow:
-    window = MainWindow(LIGHT, 1.0)
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
-    return window
+from window_helpers import new_window
 
 
 @pytest.fixture

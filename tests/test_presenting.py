@@ -6,15 +6,12 @@ from PySide6 import QtCore
 
 from desktop.main_window import MainWindow
 from widgets.theme import DARK, LIGHT
+from window_helpers import new_window
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(LIGHT, 1.0)
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    window = new_window(qtbot)  # 1280x720, light, zoom 1, first snapshot in
     yield window
     window.shutdown()
 
