@@ -18,12 +18,12 @@ from pathlib import Path
 
 from engine.multicrop import (
     NUM_LOCAL_SPEC,
-    CropView,
     MultiCropConfig,
     coverage_matrix,
     loss_pairs,
     relative_cost,
     sample_views,
+    view_names,
 )
 from engine.params import ParameterError
 from resources.paths import bundled_images
@@ -209,15 +209,6 @@ def _config(args: argparse.Namespace) -> MultiCropConfig:
     except ParameterError as error:
         message = str(error).replace("global_scale", "--global-scale").replace("local_scale", "--local-scale")
         raise ParameterError(message) from None
-
-
-def view_names(views: list[CropView]) -> list[str]:
-    """G1, G2, ... for the global views and L1, L2, ... for the local ones, in order."""
-    names, counts = [], {"global": 0, "local": 0}
-    for view in views:
-        counts[view.kind] += 1
-        names.append(f"{'G' if view.is_global else 'L'}{counts[view.kind]}")
-    return names
 
 
 def crops_summary(name: str, path: Path, width: int, height: int, config: MultiCropConfig, seed: int) -> dict:

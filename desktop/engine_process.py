@@ -300,7 +300,6 @@ class EngineProcessController(QtCore.QObject):
         self.simulation_class = simulation_class
         self.running = False
         self.latest: dict | None = None
-        self._own_host = host is None
         self._host = host if host is not None else EngineHost(self)
         self._key = self._host.register(self)
         self._pending_snapshot: dict | None = None

@@ -233,6 +233,15 @@ def sample_views(
     return views
 
 
+def view_names(views: Sequence[CropView]) -> list[str]:
+    """G1, G2, ... for the global views and L1, L2, ... for the local ones, in order."""
+    names, counts = [], {"global": 0, "local": 0}
+    for view in views:
+        counts[view.kind] += 1
+        names.append(f"{'G' if view.is_global else 'L'}{counts[view.kind]}")
+    return names
+
+
 def _global_indices(views: Sequence[CropView]) -> list[int]:
     return [i for i, view in enumerate(views) if view.is_global]
 

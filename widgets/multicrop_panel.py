@@ -27,6 +27,7 @@ from engine.multicrop import (
     loss_pairs,
     relative_cost,
     sample_views,
+    view_names,
 )
 from engine.params import ParameterError
 from resources.paths import bundled_images
@@ -131,15 +132,6 @@ def load_image(path: str | Path, name: str | None = None) -> LoadedImage:
                              QtCore.Qt.SmoothTransformation)
     image = image.convertToFormat(QtGui.QImage.Format_RGB888)
     return LoadedImage(name or path.stem, path, image, qimage_to_array(image), original)
-
-
-def view_names(views: list[CropView]) -> list[str]:
-    """G1, G2, ... for the global views and L1, L2, ... for the local ones, in order."""
-    names, counts = [], {"global": 0, "local": 0}
-    for view in views:
-        counts[view.kind] += 1
-        names.append(f"{'G' if view.is_global else 'L'}{counts[view.kind]}")
-    return names
 
 
 def make_thumbnails(array: np.ndarray, views: list[CropView]) -> list[QtGui.QImage]:
