@@ -22,11 +22,16 @@ import sys
 
 import numpy as np
 
+from desktop.arguments import bounded_number
 from engine.params import ParameterError
 
 MAX_STEPS = 1_000_000
 SEED_MAXIMUM = 2**31 - 1
 GRID_MINIMUM, GRID_MAXIMUM = 2, 24
+STEPS_OPTION = bounded_number("--steps", int, 1, MAX_STEPS)
+SEED_OPTION = bounded_number("--seed", int, 0, SEED_MAXIMUM)
+GRID_SIZE_OPTION = bounded_number("--grid", int, GRID_MINIMUM, GRID_MAXIMUM,
+                                  expected="takes two whole numbers R C", subject="--grid sizes")
 KEPT_MOMENTA = (0.9, 0.999)  # DINO's default and App. D's collapsing one: always on the map
 # Centre momenta added after the two kept ones when the grid has fewer columns than the default.
 _MOMENTUM_PRIORITY = (0.0, 0.99, 0.5, 0.997)
@@ -35,35 +40,7 @@ _MOMENTUM_PRIORITY = (0.0, 0.99, 0.5, 0.997)
 # ---- arguments ---------------------------------------------------------------------------------------
 
 
-def _steps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--steps must be a whole number, not {text!r}") from None
-    if not 1 <= value <= MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"--steps must be from 1 to {MAX_STEPS}, not {value}")
-    return value
 
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number, not {text!r}") from None
-    if not 0 <= value <= SEED_MAXIMUM:
-        raise argparse.ArgumentTypeError(f"--seed must be from 0 to {SEED_MAXIMUM}, not {value}")
-    return value
-
-
-def _grid_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--grid takes two whole numbers R C, not {text!r}") from None
-    if not GRID_MINIMUM <= value <= GRID_MAXIMUM:
-        raise argparse.ArgumentTypeError(
-            f"--grid sizes must be from {GRID_MINIMUM} to {GRID_MAXIMUM}, not {value}")
-    return value
 
 
 def add_ablation_parser(commands) -> argparse.ArgumentParser:
@@ -75,16 +52,16 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
         "ablation", help="train the papers' ablation grids side by side and print the tables")
     kinds = ablation.add_subparsers(dest="ablation", required=True, parser_class=type(ablation))
     byol = kinds.add_parser("byol", help="the 8 combinations of EMA / stop-gradient / predictor")
-    byol.add_argument("--steps", type=_steps, default=BYOLGrid.DEFAULT_STEPS,
+    byol.add_argument("--steps", type=STEPS_OPTION, default=BYOLGrid.DEFAULT_STEPS,
                       help=f"training steps of every run (default {BYOLGrid.DEFAULT_STEPS})")
     dino = kinds.add_parser("dino", help="the regime map: teacher temperature x centre momentum")
-    dino.add_argument("--steps", type=_steps, default=DINORegimeMap.DEFAULT_STEPS,
+    dino.add_argument("--steps", type=STEPS_OPTION, default=DINORegimeMap.DEFAULT_STEPS,
                       help=f"training steps of every cell (default {DINORegimeMap.DEFAULT_STEPS})")
-    dino.add_argument("--grid", type=_grid_size, nargs=2, metavar=("R", "C"), default=None,
+    dino.add_argument("--grid", type=GRID_SIZE_OPTION, nargs=2, metavar=("R", "C"), default=None,
                       help="R teacher temperatures (log-spaced) x C centre momenta "
                            "(default 9 x 6; 0.9 and 0.999 are always among the momenta)")
     for sub in (byol, dino):
-        sub.add_argument("--seed", type=_seed, default=0, help="seed shared by every run (default 0)")
+        sub.add_argument("--seed", type=SEED_OPTION, default=0, help="seed shared by every run (default 0)")
         sub.add_argument("--json", action="store_true", help="print one JSON object")
     return ablation
 

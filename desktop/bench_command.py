@@ -20,6 +20,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from desktop.arguments import bounded_number
+
 GOALS = {
     "fps": (">=", 30.0),
     "p95_gap_ms": ("<=", 40.0),
@@ -35,31 +37,13 @@ def add_bench_parser(commands) -> None:
     bench = commands.add_parser(
         "bench", help="measure the live app offscreen: frame rate, engine speed, latency, memory")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--seconds", type=_seconds, default=6.0,
+    bench.add_argument("--seconds", type=bounded_number("--seconds", float, 1, 600), default=6.0,
                        help="drawing time a page, split over the rounds (default 6; 1 to 600)")
-    bench.add_argument("--rounds", type=_rounds, default=3,
+    bench.add_argument("--rounds", type=bounded_number("--rounds", int, 1, 50), default=3,
                        help="alternating rounds of headless, engine-only and drawing blocks (default 3)")
     bench.add_argument("--page", default=None, help="only this training page (default: all)")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seconds must be a number, not {text!r}") from None
-    if not 1.0 <= value <= 600.0:
-        raise argparse.ArgumentTypeError(f"--seconds must be from 1 to 600, not {text}")
-    return value
-
-
-def _rounds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--rounds must be a whole number, not {text!r}") from None
-    if not 1 <= value <= 50:
-        raise argparse.ArgumentTypeError(f"--rounds must be from 1 to 50, not {value}")
-    return value
 
 
 # -- what is recorded ------------------------------------------------------------------------

@@ -12,12 +12,14 @@ import os
 import sys
 
 from desktop.ablation_command import add_ablation_parser, run_ablation
+from desktop.arguments import bounded_number
 from desktop.bench_command import add_bench_parser, run_bench
 from desktop.crops_command import add_crops_parser, run_crops
 from engine.params import ParameterError, spec_table
 from engine.registry import SIMULATIONS
 
 MAX_STEPS = 1_000_000
+STEPS_OPTION = bounded_number("--steps", int, 0, MAX_STEPS)
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
@@ -27,15 +29,6 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         sys.stderr.write(f"distill-lab: error: {message}\n")
         sys.exit(2)
 
-
-def _steps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--steps must be a whole number, not {text!r}") from None
-    if not 0 <= value <= MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"--steps must be from 0 to {MAX_STEPS}, not {value}")
-    return value
 
 
 def _param_type(spec):
@@ -59,7 +52,7 @@ def build_parser() -> OneLineArgumentParser:
     simulations = run.add_subparsers(dest="simulation", required=True, parser_class=OneLineArgumentParser)
     for name, simulation_class in SIMULATIONS.items():
         sub = simulations.add_parser(name, help=(simulation_class.__doc__ or "").strip().splitlines()[0])
-        sub.add_argument("--steps", type=_steps, default=simulation_class.DEFAULT_STEPS,
+        sub.add_argument("--steps", type=STEPS_OPTION, default=simulation_class.DEFAULT_STEPS,
                          help=f"training steps (default {simulation_class.DEFAULT_STEPS})")
         sub.add_argument("--json", action="store_true", help="print one JSON object")
         for spec in simulation_class.PARAMS:
@@ -79,7 +72,7 @@ def build_parser() -> OneLineArgumentParser:
     shot = commands.add_parser("screenshot", help="render a page offscreen to a PNG")
     shot.add_argument("output", help="PNG file to write")
     shot.add_argument("--page", default="byol", help="which page (default byol)")
-    shot.add_argument("--steps", type=_steps, default=None,
+    shot.add_argument("--steps", type=STEPS_OPTION, default=None,
                       help="training steps before the picture (default: the page's default)")
     shot.add_argument("--size", default="1280x720", help="window size WxH (default 1280x720)")
     shot.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
