@@ -26,8 +26,8 @@ from engine.byol import BYOLSimulation
 from engine.losses import cosine_loss
 from engine.mlp import copy_params, mlp_forward
 from engine.optim import SGD
+from gradient_check import central_difference
 
-FD_EPS = 1e-6
 GUARD_SETTINGS = [
     dict(ema=ema, stop_gradient=stop_gradient, predictor=predictor)
     for ema, stop_gradient, predictor in itertools.product([True, False], repeat=3)
@@ -97,20 +97,6 @@ def sample_entries(shape, rng, grad, count=4):
     return [np.unravel_index(i, shape) for i in dict.fromkeys(flat)]
 
 
-def fd(loss, arrays, index, eps=FD_EPS):
-    """Central difference of ``loss()`` moving the same entry of every array in ``arrays`` at once."""
-    original = [a[index] for a in arrays]
-    for a, o in zip(arrays, original):
-        a[index] = o + eps
-    plus = loss()
-    for a, o in zip(arrays, original):
-        a[index] = o - eps
-    minus = loss()
-    for a, o in zip(arrays, original):
-        a[index] = o
-    return (plus - minus) / (2 * eps)
-
-
 def assert_grads_match(analytic, numeric_of, arrays, rng, label):
     for k, (array, grad) in enumerate(zip(arrays, analytic)):
         assert grad.shape == array.shape
@@ -163,17 +149,18 @@ def test_step_applies_the_gradients_of_byol_loss(guards, monkeypatch):
     assert student_grads is not None, "the student must take a step"
     if not guards["ema"] and not guards["stop_gradient"]:
         # Teacher is the student and the gradient flows through both branches: total derivative.
-        numeric_of = lambda k, index: fd(loss, [online_flat[k], target_flat[k]], index)  # noqa: E731
+        numeric_of = lambda k, index: central_difference(  # noqa: E731
+            loss, [online_flat[k], target_flat[k]], index)
     else:
-        numeric_of = lambda k, index: fd(loss, [online_flat[k]], index)  # noqa: E731
+        numeric_of = lambda k, index: central_difference(loss, [online_flat[k]], index)  # noqa: E731
     assert_grads_match(student_grads, numeric_of, online_flat, rng, f"student {guards}")
 
     # Predictor.
     predictor_grads = recorder.grads_for([predictor_array])
     if guards["predictor"]:
         assert predictor_grads is not None
-        assert_grads_match(predictor_grads, lambda k, index: fd(loss, [W], index), [W], rng,
-                           f"predictor {guards}")
+        assert_grads_match(predictor_grads, lambda k, index: central_difference(loss, [W], index),
+                           [W], rng, f"predictor {guards}")
     else:
         assert predictor_grads is None, "a switched-off predictor must not be trained"
 
@@ -181,7 +168,8 @@ def test_step_applies_the_gradients_of_byol_loss(guards, monkeypatch):
     teacher_grads = recorder.grads_for(teacher_arrays)
     if guards["ema"] and not guards["stop_gradient"]:
         assert teacher_grads is not None
-        assert_grads_match(teacher_grads, lambda k, index: fd(loss, [target_flat[k]], index),
+        assert_grads_match(teacher_grads,
+                           lambda k, index: central_difference(loss, [target_flat[k]], index),
                            target_flat, rng, f"teacher {guards}")
     else:
         assert teacher_grads is None, "with a stop-gradient or no EMA the teacher takes no SGD step"

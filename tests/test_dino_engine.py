@@ -22,6 +22,7 @@ from engine.dino import (
 )
 from engine.mlp import init_mlp
 from engine.params import ParameterError
+from gradient_check import central_difference
 
 LOG_K = math.log(16)  # the default number of prototypes
 
@@ -29,16 +30,7 @@ LOG_K = math.log(16)  # the default number of prototypes
 # -- finite differences -------------------------------------------------------------------------
 def numeric_gradient(loss, array: np.ndarray, indices, eps: float = 1e-6) -> np.ndarray:
     """Central differences of ``loss()`` with respect to ``array[index]`` for each index."""
-    values = []
-    for index in indices:
-        old = array[index]
-        array[index] = old + eps
-        plus = loss()
-        array[index] = old - eps
-        minus = loss()
-        array[index] = old
-        values.append((plus - minus) / (2 * eps))
-    return np.array(values)
+    return np.array([central_difference(loss, array, index, eps) for index in indices])
 
 
 def all_indices(array: np.ndarray):

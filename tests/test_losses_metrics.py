@@ -18,6 +18,7 @@ from engine.metrics import (
     singular_values,
     std_normalized,
 )
+from gradient_check import central_difference
 
 FD_EPS = 1e-6
 
@@ -26,13 +27,7 @@ def numeric_gradient(loss, array, eps=FD_EPS):
     """Central differences of ``loss()`` with respect to every entry of ``array`` (restored after)."""
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
-        original = array[index]
-        array[index] = original + eps
-        plus = loss()
-        array[index] = original - eps
-        minus = loss()
-        array[index] = original
-        grad[index] = (plus - minus) / (2.0 * eps)
+        grad[index] = central_difference(loss, array, index, eps)
     return grad
 
 

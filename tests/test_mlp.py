@@ -11,19 +11,7 @@ from hypothesis import strategies as st
 
 from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
-
-FD_EPS = 1e-6
-
-
-def central_difference(loss, array, index, eps=FD_EPS):
-    """d loss / d array[index] by central differences, perturbing ``array`` in place and restoring it."""
-    original = array[index]
-    array[index] = original + eps
-    plus = loss()
-    array[index] = original - eps
-    minus = loss()
-    array[index] = original
-    return (plus - minus) / (2.0 * eps)
+from gradient_check import central_difference
 
 
 def smallest_preactivation(params, x):
