@@ -11,6 +11,7 @@ from engine.ablation import AblationSimulation
 from engine.dino_regime_map import DINORegimeMap
 from widgets.ablation_panel import AGREES_COLUMN, TABLE_COLUMNS, AblationPanel
 from widgets.theme import DARK, LIGHT
+from window_helpers import wait_snapshot
 
 
 def small_simulation():
@@ -26,18 +27,6 @@ def page(qtbot):
     panel.show()
     yield panel, controller
     controller.shutdown()
-
-
-def wait_snapshot(qtbot, controller, condition, timeout=30000):
-    found = {}
-
-    def check():
-        latest = controller.latest
-        assert latest is not None and condition(latest)
-        found["snapshot"] = latest
-
-    qtbot.waitUntil(check, timeout=timeout)
-    return found["snapshot"]
 
 
 def test_adapter_has_the_engine_interface():

@@ -5,15 +5,13 @@ import pytest
 from PySide6 import QtCore
 
 from desktop.app import application, wait_for_step
-from desktop.main_window import MainWindow
+import window_helpers
+from window_helpers import open_window
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
+    window = open_window(qtbot)
     yield window
     window.shutdown()
 
@@ -23,16 +21,7 @@ def byol(window):
 
 
 def wait_snapshot(qtbot, controller, condition, timeout=20000):
-    """Wait until a snapshot satisfies ``condition``; returns it."""
-    found = {}
-
-    def check():
-        latest = controller.latest
-        assert latest is not None and condition(latest)
-        found["snapshot"] = latest
-
-    qtbot.waitUntil(check, timeout=timeout)
-    return found["snapshot"]
+    return window_helpers.wait_snapshot(qtbot, controller, condition, timeout)
 
 
 def test_first_snapshot_is_drawn(qtbot, window):

@@ -6,15 +6,12 @@ import pytest
 from PySide6 import QtCore
 
 from desktop.app import application, wait_for_step
-from desktop.main_window import MainWindow
+from window_helpers import open_window
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
+    window = open_window(qtbot)
     window.show_page("dino")
     qtbot.waitUntil(lambda: window.controllers["dino"].latest is not None, timeout=10000)
     yield window

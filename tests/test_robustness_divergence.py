@@ -21,12 +21,12 @@ import pytest
 from PySide6 import QtCore
 
 from desktop.cli import main
-from desktop.main_window import MainWindow
 from desktop.scenarios import Scenario
 from engine.byol import BYOLSimulation
 from engine.params import validate_params
 from engine.registry import SIMULATIONS
 from robustness_helpers import QtMessages, non_finite_plots, plotted_arrays
+from window_helpers import open_window, wait_snapshot
 
 BYOL_DIVERGING = dict(learning_rate=10.0, weight_decay=0.1)
 BYOL_DIVERGES_AT = 342
@@ -154,17 +154,9 @@ def test_dino_divergence_stops_at_that_step_and_keeps_the_last_finite_state(monk
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
+    window = open_window(qtbot)
     yield window
     window.shutdown()
-
-
-def wait_latest(qtbot, controller, condition, timeout=30000):
-    qtbot.waitUntil(lambda: controller.latest is not None and condition(controller.latest), timeout=timeout)
-    return controller.latest
 
 
 def training_pages():
@@ -181,7 +173,7 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
         pytest.skip("the divergence is made by poisoning a weight in this process: a worker process cannot see it")
     panel, controller = window.panels[page], window.controllers[page]
     window.show_page(page)  # a page's engine starts when the page is first shown
-    wait_latest(qtbot, controller, lambda s: s["step"] == 0)
+    wait_snapshot(qtbot, controller, lambda s: s["step"] == 0)
     specs = SIMULATIONS[page].PARAMS
     if page == "byol":
         # Real settings, arriving the way a lecturer's scenario file brings them.
@@ -190,11 +182,11 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
         params, at, cause = {}, 57, "learning rate"
         poison_at(monkeypatch, SIMULATIONS[page], at)
     window.apply_scenario(Scenario("Too hot", page, "", validate_params(specs, params)))
-    wait_latest(qtbot, controller, lambda s: s["step"] == 0 and s["params"]["seed"] == 0)
+    wait_snapshot(qtbot, controller, lambda s: s["step"] == 0 and s["params"]["seed"] == 0)
 
     with QtMessages() as qt_messages:
         panel.transport.play_button.click()
-        diverged = wait_latest(qtbot, controller, lambda s: s["diverged_at_step"] is not None)
+        diverged = wait_snapshot(qtbot, controller, lambda s: s["diverged_at_step"] is not None)
         qtbot.waitUntil(lambda: not controller.running, timeout=5000)
         qtbot.waitUntil(lambda: panel.snapshot is not None
                         and panel.snapshot["diverged_at_step"] is not None, timeout=5000)
@@ -225,7 +217,7 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
 
         # Reset recovers: a fresh run from step 0, the warning gone; safe settings then train on.
         panel.transport.reset_button.click()
-        wait_latest(qtbot, controller, lambda s: s["step"] == 0 and s["diverged_at_step"] is None)
+        wait_snapshot(qtbot, controller, lambda s: s["step"] == 0 and s["diverged_at_step"] is None)
         qtbot.waitUntil(lambda: panel.snapshot["diverged_at_step"] is None, timeout=5000)
         assert not panel.verdict.text().startswith("DIVERGED")
         assert not panel.message.isVisible(), panel.message.text()
@@ -233,7 +225,7 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
         panel.apply_param("learning_rate", 0.05)
         panel.apply_param("weight_decay", 1e-3)
         controller.step(at + 20)
-        recovered = wait_latest(qtbot, controller, lambda s: s["step"] == at + 20, timeout=60000)
+        recovered = wait_snapshot(qtbot, controller, lambda s: s["step"] == at + 20, timeout=60000)
         assert recovered["diverged_at_step"] is None
         qtbot.waitUntil(lambda: panel.snapshot["step"] == at + 20, timeout=5000)
         assert non_finite_plots(panel) == []
@@ -246,12 +238,12 @@ def test_a_divergence_reached_by_stepping_gets_the_same_words_as_one_reached_by_
     # diverged, where, and the likely cause, not only the headline.
     panel, controller = window.panels["byol"], window.controllers["byol"]
     window.show_page("byol")
-    wait_latest(qtbot, controller, lambda s: s["step"] == 0)
+    wait_snapshot(qtbot, controller, lambda s: s["step"] == 0)
     window.apply_scenario(Scenario("Too hot", "byol", "", validate_params(SIMULATIONS["byol"].PARAMS, BYOL_DIVERGING)))
-    wait_latest(qtbot, controller, lambda s: s["step"] == 0 and s["params"]["learning_rate"] == 10.0)
+    wait_snapshot(qtbot, controller, lambda s: s["step"] == 0 and s["params"]["learning_rate"] == 10.0)
     with QtMessages() as qt_messages:
         controller.step(BYOL_DIVERGES_AT - 1)
-        wait_latest(qtbot, controller, lambda s: s["step"] == BYOL_DIVERGES_AT - 1, timeout=60000)
+        wait_snapshot(qtbot, controller, lambda s: s["step"] == BYOL_DIVERGES_AT - 1, timeout=60000)
         qtbot.waitUntil(lambda: panel.snapshot["step"] == BYOL_DIVERGES_AT - 1, timeout=5000)
         assert panel.snapshot["diverged_at_step"] is None and not panel.message.isVisible()
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from PySide6 import QtCore
 
-from desktop.main_window import MainWindow
 from robustness_helpers import QtMessages
+from window_helpers import open_window
 
 # Generous bounds, so a busy CI runner does not fail them; the unpaced app failed both by far
 # (2 timer runs in 4 s; stalls of 5 to 100 s).
@@ -23,10 +23,7 @@ TRAIN_S = 3.0
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1280, 760)
-    window.show()
+    window = open_window(qtbot, size=(1280, 760))
     yield window
     window.shutdown()
 
