@@ -22,3 +22,11 @@ def central_difference(loss, arrays, index, eps: float = EPS) -> float:
     for array, value in zip(arrays, original):
         array[index] = value
     return (plus - minus) / (2.0 * eps)
+
+
+def numeric_gradient(loss, array, eps: float = EPS):
+    """Central differences of ``loss()`` with respect to every entry of ``array``."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        grad[index] = central_difference(loss, array, index, eps)
+    return grad

@@ -18,18 +18,7 @@ from engine.metrics import (
     singular_values,
     std_normalized,
 )
-from gradient_check import central_difference
-
-FD_EPS = 1e-6
-
-
-def numeric_gradient(loss, array, eps=FD_EPS):
-    """Central differences of ``loss()`` with respect to every entry of ``array`` (restored after)."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        grad[index] = central_difference(loss, array, index, eps)
-    return grad
-
+from gradient_check import numeric_gradient
 
 # -- l2_normalize and cosine_loss ----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
-from gradient_check import central_difference
+from gradient_check import numeric_gradient
 
 
 def smallest_preactivation(params, x):
@@ -26,14 +26,20 @@ def smallest_preactivation(params, x):
     return smallest
 
 
-def check_mlp_gradients(sizes, batch, seed):
+def gradient_case(sizes, batch, seed):
+    """An MLP with non-zero biases (so their gradients and the ReLU masks are not trivial), an
+    input batch and the weights of a linear loss on the output, all drawn from ``seed``."""
     rng = np.random.default_rng(seed)
     params = init_mlp(sizes, rng)
-    # Non-zero biases, so their gradients and the ReLU masks are not trivial.
     for layer in range(len(params) // 2):
         params[2 * layer + 1] += 0.1 * rng.standard_normal(params[2 * layer + 1].shape)
     x = rng.standard_normal((batch, sizes[0]))
     weights_of_output = rng.standard_normal((batch, sizes[-1]))
+    return params, x, weights_of_output
+
+
+def check_mlp_gradients(sizes, batch, seed):
+    params, x, weights_of_output = gradient_case(sizes, batch, seed)
 
     def loss():
         out, _ = mlp_forward(params, x)
@@ -45,16 +51,10 @@ def check_mlp_gradients(sizes, batch, seed):
     assert len(param_grads) == len(params)
     for param, grad in zip(params, param_grads):
         assert grad.shape == param.shape
-        numeric = np.zeros_like(param)
-        for index in np.ndindex(param.shape):
-            numeric[index] = central_difference(loss, param, index)
-        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(grad, numeric_gradient(loss, param), rtol=1e-6, atol=1e-8)
 
     assert input_grad.shape == x.shape
-    numeric = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        numeric[index] = central_difference(loss, x, index)
-    np.testing.assert_allclose(input_grad, numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(input_grad, numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
     return params, x
 
 
@@ -126,11 +126,7 @@ def test_mlp_backward_matches_finite_differences(sizes):
     seed=st.integers(0, 2**16),
 )
 def test_mlp_backward_matches_finite_differences_for_any_shape(sizes, batch, seed):
-    rng = np.random.default_rng(seed)
-    params = init_mlp(sizes, rng)
-    for layer in range(len(params) // 2):
-        params[2 * layer + 1] += 0.1 * rng.standard_normal(params[2 * layer + 1].shape)
-    x = rng.standard_normal((batch, sizes[0]))
+    params, x, _ = gradient_case(sizes, batch, seed)
     assume(smallest_preactivation(params, x) > 1e-4)
     check_mlp_gradients(sizes, batch, seed)
 
