@@ -20,6 +20,7 @@ from engine.metrics import (
 )
 from gradient_check import numeric_gradient
 
+
 # -- l2_normalize and cosine_loss ----------------------------------------------------------------
 
 def test_l2_normalize_gives_unit_rows_and_keeps_zero_rows_zero():
