@@ -254,11 +254,15 @@ class EngineController(QtCore.QObject):
         snapshot = self._worker.take_snapshot()
         if snapshot is not None:
             self.latest = snapshot
+            # The mailbox can hand over a snapshot newer than a running_changed still queued:
+            # the state a page draws and the state `running` reports must agree.
+            if snapshot["running"] != self.running:
+                self._on_running_changed(snapshot["running"])
             self.snapshot.emit(snapshot)
 
     def _on_running_changed(self, running: bool) -> None:
         self.running = running
-        self.running_changed.emit(running)
+        self.running_changed.emit(running)  # also when unchanged: it resets a refused Play button
 
     def ensure_started(self) -> None:
         """The engine thread starts with its controller (the process engine starts on first use)."""
