@@ -215,3 +215,58 @@ def test_command_check_accepts_the_set_and_nothing_else():
                 engine_commands.Open(print, {}), engine_commands.Configure({1: 2})):
         with pytest.raises(engine_commands.CommandError):
             engine_commands.check(bad)
+
+
+LAUNCHER = """
+from PySide6 import QtCore
+from desktop.engine_process import EngineProcessController
+from engine.byol import BYOLSimulation
+
+
+def main():
+    app = QtCore.QCoreApplication([])
+    controller = EngineProcessController(BYOLSimulation)
+    controller.message.connect(lambda text: print("message:", text, flush=True))
+
+    def check():
+        latest = controller.latest
+        if latest is not None and latest["step"] >= 2:
+            print("trained", latest["step"], flush=True)
+            app.quit()
+
+    controller.snapshot.connect(lambda _: check())
+    controller.step(2)
+    QtCore.QTimer.singleShot(90_000, app.quit)
+    app.exec()
+    controller.shutdown()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_the_engine_process_imports_nothing_from_the_launch_folder(tmp_path):
+    """Failure 5: a threading.py where the app is started ran in the engine and resource tracker."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    launch_folder = tmp_path / "lecture"
+    launch_folder.mkdir()
+    marker = tmp_path / "imported.txt"
+    for module in ("threading", "signal", "numpy"):
+        (launch_folder / f"{module}.py").write_text(
+            f"open({str(marker)!r}, 'a').write('{module} imported\\n')\n"
+            f"raise ImportError('the launch folder was on the path')\n")
+    script = tmp_path / "bin" / "distill-lab-launcher.py"  # as a console script: not in the launch folder
+    script.parent.mkdir()
+    script.write_text(LAUNCHER)
+    worktree = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=worktree, QT_QPA_PLATFORM="offscreen")
+    env.pop("PYTHONSAFEPATH", None)
+    result = subprocess.run([sys.executable, str(script)], cwd=launch_folder, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "trained 2" in result.stdout, (result.stdout, result.stderr)
+    assert not marker.exists(), marker.read_text()
+    assert "Traceback" not in result.stderr, result.stderr
