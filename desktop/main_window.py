@@ -88,6 +88,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # wire
         self.tabs.currentChanged.connect(self._on_page_changed)
         self._on_page_changed(self.tabs.currentIndex())  # the page in view: built, engine started
+        if self.settings.problem:  # e.g. the settings path is a FIFO: said, defaults used
+            self.statusBar().showMessage(self.settings.problem, 15000)
 
     def _build_panel(self, key: str) -> QtWidgets.QWidget:
         """Build a page's panel into its tab, in the current look, with its hidden controls."""
