@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.dino import DINO_PARAMS, DINOSimulation, dino_verdict
 from engine.params import ParameterError, spec_table, validate_params
+from engine.published import PAPER_POINTS, regime_agrees
 
 AXES = ("teacher_temperature", "center_momentum")
 REGIMES = ("one prototype dominates", "healthy", "uniform")  # low to high teacher entropy
@@ -38,40 +39,6 @@ RECORDED = ("teacher_entropy", "usage_entropy", "kl_teacher_student", "knn_accur
 DEFAULT_TEACHER_TEMPERATURES = tuple(0.04 * 2.0 ** (k / 2) for k in range(-4, 5))
 # DINO App. D ran 0, 0.9, 0.99, 0.999; 0.5 and 0.997 fill the gaps where the regime changes.
 DEFAULT_CENTER_MOMENTA = (0.0, 0.5, 0.9, 0.99, 0.997, 0.999)
-
-
-@dataclass(frozen=True)
-class PaperPoint:
-    """One setting DINO App. D ran, and what it found (ImageNet top-1 after 100 epochs)."""
-
-    teacher_temperature: float
-    center_momentum: float
-    outcome: str  # "healthy" or "collapse"
-    top1: float
-    source: str
-    note: str
-
-
-_APP_D = "DINO App. D"
-# App. D varies one setting at a time; the other is taken at DINO's default (teacher temperature
-# 0.04, centre momentum 0.9), which App. D does not restate. Teacher temperature 0 (43.9%) has no
-# place on a log axis and is left out.
-PAPER_POINTS: tuple[PaperPoint, ...] = (
-    PaperPoint(0.04, 0.0, "healthy", 69.1, _APP_D, "centre momentum 0"),
-    PaperPoint(0.04, 0.9, "healthy", 69.7, _APP_D, "centre momentum 0.9 (DINO's default)"),
-    PaperPoint(0.04, 0.99, "healthy", 69.4, _APP_D, "centre momentum 0.99"),
-    PaperPoint(0.04, 0.999, "collapse", 0.1, _APP_D, "centre momentum 0.999"),
-    PaperPoint(0.02, 0.9, "healthy", 66.7, _APP_D, "teacher temperature 0.02"),
-    PaperPoint(0.04, 0.9, "healthy", 69.6, _APP_D, "teacher temperature 0.04"),
-    PaperPoint(0.06, 0.9, "healthy", 68.7, _APP_D, "teacher temperature 0.06"),
-    PaperPoint(0.08, 0.9, "collapse", 0.1, _APP_D, "teacher temperature 0.08"),
-)
-
-
-def regime_agrees(regime: str, outcome: str) -> bool:
-    """Does a toy regime match a paper outcome? The paper's "collapse" does not say which kind, so
-    either collapse regime matches it."""
-    return (regime == "healthy") == (outcome == "healthy")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from engine.dino import DINOSimulation
 from engine.dino_regime_map import (
     DEFAULT_CENTER_MOMENTA,
     DEFAULT_TEACHER_TEMPERATURES,
-    PAPER_POINTS,
     RECORDED,
     REGIMES,
     DINORegimeMap,
-    regime_agrees,
 )
 from engine.params import ParameterError
+from engine.published import PAPER_POINTS, regime_agrees
 
 SMALL = dict(teacher_temperatures=(0.04, 0.08), center_momenta=(0.0, 0.9, 0.999), steps=20)
 

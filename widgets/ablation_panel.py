@@ -17,8 +17,9 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.ablation import PARTS, SEED_SPEC, STEPS_PER_CELL
-from engine.byol_grid import GUARD_NAMES, BYOLGrid
+from engine.byol_grid import BYOLGrid
 from engine.dino_regime_map import REGIMES
+from engine.published import GUARD_NAMES
 from widgets.control_column import HideableControl
 from widgets.panel_base import SimulationPanel
 from widgets.plots import MetricPlot
