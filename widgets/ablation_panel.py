@@ -93,7 +93,10 @@ class RegimeMapView(QtWidgets.QWidget):
         """(cell area, cell width, cell height, legend area)."""
         rows, columns = self.snapshot["regime"].shape
         z = self.zoom
-        legend_width = 250 * z
+        # At presenter zoom the legend would take most of the width: it gets at most 30 % and its
+        # text shrinks to fit (the cells are the thing to see).
+        legend_width = min(250 * z, max(120.0, 0.3 * self.width()))
+        self._legend_scale = legend_width / (250 * z)
         left, top, bottom = 86 * z, 8 * z, 62 * z
         area = QtCore.QRectF(left, top, max(10.0, self.width() - left - legend_width - 16 * z),
                              max(10.0, self.height() - top - bottom))
@@ -191,39 +194,62 @@ class RegimeMapView(QtWidgets.QWidget):
             agreeing = round(shares[kind] * seeds_done) if shares is not None else seeds_done
             text += f" {agreeing}/{total}" if seeds_done == total else f" {agreeing}/{seeds_done}…"
         painter.setPen(QtGui.QColor("#000000"))
-        painter.setFont(letter_font)
-        painter.drawText(rect.adjusted(0, 0, 0, -bar_height), QtCore.Qt.AlignCenter, text)
+        text_rect = rect.adjusted(2 * z, 0, -2 * z, -bar_height)
+        font = QtGui.QFont(letter_font)
+        # Shrink to the cell; if even a small font does not fit, the letter alone.
+        while font.pointSizeF() > 7 and QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+        if QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
+            text, font = REGIME_LETTERS[kind], letter_font
+        painter.setFont(font)
+        painter.drawText(text_rect, QtCore.Qt.AlignCenter, text)
+
+    def _fitted_font(self, texts, width: float, scale: float, bold: bool = False) -> QtGui.QFont:
+        """The font at ``scale``, shrunk until the widest of ``texts`` fits ``width``."""
+        font = self._font(scale, bold)
+        widest = lambda: max(QtGui.QFontMetricsF(font).horizontalAdvance(t) for t in texts)  # noqa: E731
+        while font.pointSizeF() > 6 and widest() > width:
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+        return font
 
     def _paint_axes(self, painter: QtGui.QPainter) -> None:
         snap, theme, z = self.snapshot, self.theme, self.zoom
-        area, width, height, _ = self._layout()
+        area, width, height, legend = self._layout()
         painter.setPen(QtGui.QColor(theme.foreground))
-        painter.setFont(self._font(0.95))
+        painter.setFont(self._fitted_font([f"{t:.3g}" for t in snap["teacher_temperatures"]],
+                                          area.left() - 36 * z, 0.95))
         for row, temperature in enumerate(snap["teacher_temperatures"]):
             rect = self.cell_rect(row, 0)
             painter.drawText(QtCore.QRectF(0, rect.top(), area.left() - 8 * z, rect.height()),
                              QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter, f"{temperature:.3g}")
-        for column, momentum in enumerate(snap["center_momenta"]):
+        labels = [f"{m:g}" for m in snap["center_momenta"]]
+        painter.setFont(self._fitted_font(labels, width - 4 * z, 0.95))
+        for column, label in enumerate(labels):
             rect = self.cell_rect(0, column)
             painter.drawText(QtCore.QRectF(rect.left(), area.bottom() + 2 * z, rect.width(), 24 * z),
-                             QtCore.Qt.AlignHCenter | QtCore.Qt.AlignTop, f"{momentum:g}")
-        painter.setFont(self._font(1.0, bold=True))
-        painter.drawText(QtCore.QRectF(area.left(), area.bottom() + 26 * z, area.width(), 30 * z),
-                         QtCore.Qt.AlignCenter, "centre momentum m →")
+                             QtCore.Qt.AlignHCenter | QtCore.Qt.AlignTop, label)
+        x_title, y_title = "centre momentum m →", "teacher temperature τₜ →"
+        title_width = legend.left() - 8 * z
+        painter.setFont(self._fitted_font([x_title], title_width, 1.0, bold=True))
+        painter.drawText(QtCore.QRectF(0, area.bottom() + 26 * z, title_width, 30 * z),
+                         QtCore.Qt.AlignCenter, x_title)
         painter.save()
         painter.translate(14 * z, area.center().y())
         painter.rotate(-90)
-        painter.drawText(QtCore.QRectF(-area.height() / 2, -12 * z, area.height(), 26 * z),
-                         QtCore.Qt.AlignCenter, "teacher temperature τₜ →")
+        painter.setFont(self._fitted_font([y_title], area.height() + 50 * z, 1.0, bold=True))
+        painter.drawText(QtCore.QRectF(-area.height() / 2 - 25 * z, -12 * z, area.height() + 50 * z,
+                                       26 * z), QtCore.Qt.AlignCenter, y_title)
         painter.restore()
 
     def _paint_legend(self, painter: QtGui.QPainter) -> None:
         theme, z = self.theme, self.zoom
         _, _, _, legend = self._layout()
+        scale = self._legend_scale
+        z = z * scale  # every length and font of the legend shrinks together
         y = legend.top()
         line = 30 * z
         swatch = 24 * z
-        painter.setFont(self._font(1.0, bold=True))
+        painter.setFont(self._font(1.0 * scale, bold=True))
         painter.setPen(QtGui.QColor(theme.foreground))
         painter.drawText(QtCore.QRectF(legend.left(), y, legend.width(), line), QtCore.Qt.AlignVCenter, "Regime")
         y += line
@@ -233,15 +259,15 @@ class RegimeMapView(QtWidgets.QWidget):
             rect = QtCore.QRectF(legend.left(), y + (line - swatch) / 2, swatch, swatch)
             painter.fillRect(rect, QtGui.QColor(colour))
             painter.setPen(QtGui.QColor("#000000"))
-            painter.setFont(self._font(0.95, bold=True))
+            painter.setFont(self._font(0.95 * scale, bold=True))
             painter.drawText(rect, QtCore.Qt.AlignCenter, letter)
             painter.setPen(QtGui.QColor(theme.foreground))
-            painter.setFont(self._font(0.95))
+            painter.setFont(self._font(0.95 * scale))
             painter.drawText(QtCore.QRectF(rect.right() + 8 * z, y, legend.width() - swatch - 8 * z, line),
                              QtCore.Qt.AlignVCenter, words)
             y += line
         y += line * 0.4
-        painter.setFont(self._font(1.0, bold=True))
+        painter.setFont(self._font(1.0 * scale, bold=True))
         painter.drawText(QtCore.QRectF(legend.left(), y, legend.width(), line), QtCore.Qt.AlignVCenter,
                          "DINO App. D ran")
         y += line
@@ -254,7 +280,7 @@ class RegimeMapView(QtWidgets.QWidget):
             painter.setBrush(QtGui.QColor(theme.foreground) if filled else QtGui.QColor(theme.background))
             painter.drawPolygon(diamond)
             painter.setBrush(QtCore.Qt.NoBrush)
-            painter.setFont(self._font(0.95))
+            painter.setFont(self._font(0.95 * scale))
             painter.drawText(QtCore.QRectF(legend.left() + swatch + 8 * z, y, legend.width() - swatch - 8 * z, line),
                              QtCore.Qt.AlignVCenter, words)
             y += line
