@@ -15,6 +15,7 @@ claim's settings, judged by the page's own verdict functions.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -170,7 +171,7 @@ def _dino_record(sim: DINOSimulation) -> dict:
 
 
 def train_task(task: tuple) -> dict:
-    """One task: ("grid", seed, steps, dtype) or (claim key, seed). Picklable in and out."""
+    """One task: ("grid", seed, steps, dtype) or ("single", claim, seed). Picklable both ways."""
     start = time.process_time()
     if task[0] == "grid":
         _, seed, steps, dtype = task
@@ -180,8 +181,8 @@ def train_task(task: tuple) -> dict:
                                            grid.dim, grid.diverged_at_step[claim.member])
                    for claim in CLAIMS if claim.simulation == "byol_grid"}
     else:
-        key, seed = task
-        claim = CLAIM_BY_KEY[key]
+        _, claim, seed = task
+        key = claim.key
         if claim.simulation == "byol":
             sim = _ReproduceBYOL(seed=seed, **claim.params)
             sim.run(claim.steps)
@@ -191,7 +192,7 @@ def train_task(task: tuple) -> dict:
             sim.run(claim.steps)
             records = {key: _dino_record(sim)}
     seconds = time.process_time() - start
-    return {"seed": task[1], "records": records, "cpu_seconds": seconds}
+    return {"seed": seed, "records": records, "cpu_seconds": seconds}
 
 
 CLAIM_BY_KEY = {claim.key: claim for claim in CLAIMS}
@@ -219,7 +220,7 @@ def tasks_for(seeds: list[int], claims=CLAIMS, grid_dtype: str = "float32") -> l
     if any(c.simulation == "byol_grid" for c in claims):
         steps = max(c.steps for c in claims if c.simulation == "byol_grid")
         tasks += [("grid", seed, steps, grid_dtype) for seed in seeds]
-    tasks += [(c.key, seed) for c in claims if c.simulation != "byol_grid" for seed in seeds]
+    tasks += [("single", c, seed) for c in claims if c.simulation != "byol_grid" for seed in seeds]
     return tasks
 
 
@@ -232,7 +233,9 @@ def run_tasks(tasks: list[tuple], workers: int, progress=None) -> list[dict]:
             if progress:
                 progress(len(results), len(tasks))
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a caller with Qt loaded is never copied into the workers.
+    with ProcessPoolExecutor(max_workers=workers,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         for result in pool.map(train_task, tasks):
             results.append(result)
             if progress:
