@@ -15,24 +15,18 @@ explicit option: ``BYOLGrid(dtype=np.float64)`` reproduces each ``BYOLSimulation
 guards and seed bit for bit (tests/test_byol_grid.py checks it to 1e-10). In float32 every array
 of a training step is float32 (weights, gradients, velocities, activations, losses; the views are
 drawn in float64, as a single run draws them, then cast), so the members follow the float64 runs
-only approximately. What must not change, does not: at the default 1500 steps on seeds 0, 1 and 2,
-every member's verdict in float32 equals its verdict in float64, and so does the agreement with
-the papers (a phenomena test checks seed 0). The collapse metrics behind the verdict (spread,
-effective rank, singular values) are computed in float64 from the float32 projections, with
+only approximately; their verdicts were checked to equal float64's (docs/performance.md section
+4; a phenomena test checks seed 0). The collapse metrics behind the verdict (spread, effective
+rank, singular values) are computed in float64 from the float32 projections, with
 ``BYOLSimulation``'s code; the kNN accuracy in the grid's dtype. A float32 member overflows to
 infinity sooner (beyond 3.4e38) than a float64 run would; it then stops alone as any diverged
 member does, and its reason says float32.
 
 Why float32: batching cannot cut the floating-point work (the grid does every product the 8 runs
-do). At the default batch of 128 the matrix products dominate, and in float64 the grid's products
-alone cost about half of 8 separate runs (0.46-0.53 in CPU time on the 2-core development
-machine) and the whole grid 0.54-0.78; stacked products, one wide first-layer product over the
-shared input, and chunks of members that fit the L2 cache were measured and are no faster.
-OpenBLAS's float32 products run about twice as fast as float64's and every elementwise pass moves
-half the bytes: in float32 the products alone cost about 0.2 of the 8 float64 runs and the whole
-grid, evaluation included, 0.35-0.37 (benchmarks/bench_byol_grid.py --dtype both;
-docs/performance.md section 4). Members with EMA off run no teacher forward pass at all (the
-teacher stack holds the EMA members only).
+do), and at the default batch of 128 the matrix products dominate; float32 products and
+elementwise passes move half the bytes. The measured costs are in docs/performance.md section 4
+(benchmarks/bench_byol_grid.py --dtype both). Members with EMA off run no teacher forward pass at
+all (the teacher stack holds the EMA members only).
 
 How the guards map onto the stacks:
 
