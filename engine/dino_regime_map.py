@@ -8,7 +8,8 @@ prototype-usage entropy give its regime through ``dino_verdict``: one prototype 
 of its seeds in each regime and is coloured by the majority; one seed can say the opposite of
 what most seeds do.
 
-The map fills in incrementally so a panel can show it while the lecturer talks: ``step(count)``
+The map fills in incrementally so a panel can show it while the lecturer talks, the whole map for
+the first seed, then for each further seed: ``step(count)``
 makes progress and returns, ``step_cell()`` finishes the next run, ``cells()`` yields each run's
 result as it comes. Stopping is not calling them; resuming is calling them again.
 
@@ -182,9 +183,10 @@ class DINORegimeMap:
         # runs[row][column][k]: the result of the cell's k-th seed, None until it finishes.
         self.runs: list[list[list[CellResult | None]]] = [
             [[None] * self.num_seeds for _ in range(columns)] for _ in range(rows)]
-        # Cell by cell, every seed of a cell before the next cell.
-        self._order = [(r, c, k) for r in range(rows) for c in range(columns)
-                       for k in range(self.num_seeds)]
+        # The whole map for the first seed, then again for each further seed: a hall sees a
+        # complete map as soon as one seed's would be, and then how far the other seeds agree.
+        self._order = [(r, c, k) for k in range(self.num_seeds) for r in range(rows)
+                       for c in range(columns)]
         self._waiting = list(self._order)  # runs not started yet, next first
         self._done = 0
         self._last: CellResult | None = None

@@ -158,10 +158,13 @@ def test_fractions_and_majority():
 def test_cells_hold_every_seed_and_paper_points_report_the_fraction():
     regime_map = DINORegimeMap(teacher_temperatures=(0.04, 0.08), center_momenta=(0.9, 0.999),
                                steps=20, seeds=3, workers=1)
-    regime_map.step(20 * 3)  # the first cell's three seeds
+    regime_map.step(20 * 4)  # the whole map for the first seed
     snapshot = regime_map.snapshot()
-    assert snapshot["seeds_done"][0, 0] == 3 and snapshot["cells_done"] == 1
-    assert snapshot["runs_done"] == 3 and snapshot["runs_total"] == 12
+    assert (snapshot["seeds_done"] == 1).all() and snapshot["cells_done"] == 0
+    regime_map.step(20 * 4 * 2)  # and for the other two
+    snapshot = regime_map.snapshot()
+    assert snapshot["seeds_done"][0, 0] == 3 and snapshot["cells_done"] == 4
+    assert snapshot["runs_done"] == 12 and snapshot["runs_total"] == 12
     regimes = regime_map.cell_regimes(0, 0)
     np.testing.assert_allclose(snapshot["regime_fractions"][0, 0], fractions(regimes))
     assert snapshot["regime"][0, 0] == REGIMES.index(majority(regimes))
