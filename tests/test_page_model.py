@@ -164,3 +164,11 @@ def test_snapshots_hold_the_declared_keys(description):
     for name, kind in description.snapshot_keys.items():
         assert name in snapshot, name
         assert isinstance(snapshot[name], kind), name
+
+
+def test_every_panel_offers_the_window_its_interface(qtbot):
+    from widgets.panel_base import Panel
+
+    window = open_window(qtbot)
+    for key in all_pages_keys():
+        assert isinstance(window.panels[key], Panel), key
