@@ -140,6 +140,7 @@ class DINORegimeMap:
     NAME = "dino_regime_map"
     PARAMS = MAP_PARAMS
     DEFAULT_STEPS = DINOSimulation.DEFAULT_STEPS
+    DEFAULT_SEEDS = DEFAULT_SEEDS
 
     def __init__(self, teacher_temperatures=DEFAULT_TEACHER_TEMPERATURES,
                  center_momenta=DEFAULT_CENTER_MOMENTA, steps: int | None = None,

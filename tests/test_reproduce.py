@@ -11,6 +11,7 @@ import pytest
 from engine.byol import BYOLSimulation
 from engine.dino import DINOSimulation, dino_verdict
 from engine.published import PAPER_POINTS, PUBLISHED_OUTCOMES
+import engine.reproduce as reproduce_module
 from engine.reproduce import (
     CLAIM_BY_KEY,
     CLAIMS,
@@ -106,3 +107,41 @@ def test_summarise_counts_matches_per_claim():
     row, = summarise([claim], [0, 1], results)
     assert row["matches"] == 1 and row["matching_seeds"] == [0]
     assert row["verdicts"] == {"healthy": 1, "collapsed": 1}
+
+
+# -- the command ------------------------------------------------------------------------------
+def run_command(argv, capsys):
+    from desktop.commands import main
+
+    try:
+        code = main(["reproduce", *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv", [["--seeds", "0"], ["--seeds", "x"], ["--workers", "0"],
+                                  ["--first-seed", "-1"], ["--seeds", "nan"]])
+def test_bad_arguments_one_line_exit_2(argv, capsys):
+    code, out, err = run_command(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
+
+
+def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
+    claims = short(["byol_ema_sg_pred", "dino_sharpening_only"], steps=30)
+    real = reproduce_module.reproduce
+    monkeypatch.setattr(reproduce_module, "reproduce",
+                        lambda seeds, workers=None, progress=None: real(seeds, 1, claims))
+    code, out, err = run_command(["--seeds", "2", "--first-seed", "7", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["seeds"] == [7, 8]
+    for row in data["rows"]:
+        assert ROW_KEYS <= set(row) and row["seeds"] == 2
+    code, out, err = run_command(["--seeds", "2", "--first-seed", "7", "--markdown"], capsys)
+    assert code == 0 and "Seeds 7-8 (2)" in out
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(claims)
+    assert all(line.count("|") == table[0].count("|") for line in table)
