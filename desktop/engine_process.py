@@ -271,7 +271,10 @@ def _end_engines() -> None:
     # Runs before multiprocessing's own exit handler (registered earlier), which would join a
     # stopped engine for ever: every engine is ended here, by a kill if need be.
     for host in list(_HOSTS):
-        host.shutdown()
+        try:
+            host.shutdown()
+        except RuntimeError:  # its Qt side was deleted with the window, which ended its engine
+            pass
 
 
 class EngineHost(QtCore.QObject):
@@ -420,6 +423,8 @@ class EngineHost(QtCore.QObject):
     def stop_soon(self) -> None:
         """Ask the process to end, without waiting."""
         self._closing = True
+        if self._process is not None:
+            self._watchdog.stop()
         if self._outbox is not None:
             self._outbox.put(("", commands.Stop()))
             self._outbox.close()
@@ -427,11 +432,10 @@ class EngineHost(QtCore.QObject):
 
     def shutdown(self) -> bool:
         """Stop the process within EXIT_LIMIT_S; True when it ended by itself in time."""
-        process, self._process = self._process, None
+        if self._process is None:
+            return True  # nothing to end (and at exit this host's Qt objects may be gone)
         self.stop_soon()
-        self._watchdog.stop()
-        if process is None:
-            return True
+        process, self._process = self._process, None
         process.join(STOP_TIMEOUT_S)
         if not process.is_alive():
             return True
