@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.dino import DINONetwork, cross_entropy_to_student, entropy, log_softmax, softmax
+from engine.dino import DINONetwork, entropy, log_softmax, softmax
 from engine.mlp import init_mlp
 from engine.multicrop import MultiCropConfig
 from engine.optim import SGD, ema_update

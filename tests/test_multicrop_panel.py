@@ -87,7 +87,7 @@ def test_thumbnails_show_the_flip(panel):
     flipped = [i for i, view in enumerate(panel.views) if view.flipped]
     assert flipped, "seed 0 has flipped views"
     from engine.multicrop import crop_to_array
-    from widgets.multicrop_panel import qimage_to_array
+    from widgets.image_loading import qimage_to_array
 
     for index in flipped[:2]:
         expected = crop_to_array(panel.image.array, panel.views[index])
@@ -235,6 +235,6 @@ def test_rapid_resamples_settle_on_the_last_set(panel, qtbot):
         panel.resample()
     qtbot.waitUntil(lambda: panel.thumbnails_ready, timeout=60_000)
     from engine.multicrop import crop_to_array
-    from widgets.multicrop_panel import qimage_to_array
+    from widgets.image_loading import qimage_to_array
 
     assert np.array_equal(qimage_to_array(panel.thumbnails[0]), crop_to_array(panel.image.array, panel.views[0]))
