@@ -148,6 +148,7 @@ class MultiCropSimulation(Simulation):
     PARAMS = MULTICROP_TRAINING_PARAMS
     METRICS = ("loss", "part_whole_accuracy", "part_whole_accuracy_twin", "local_global_kl_same",
                "local_global_kl_other", "teacher_entropy", "usage_entropy")
+    OPTIONAL_METRICS = ("part_whole_accuracy_twin",)
     EVAL_INTERVAL = 25
     DEFAULT_STEPS = 1000
     HIDDEN = 256
