@@ -19,11 +19,11 @@ import numpy as np
 
 from engine.dino import DINONetwork, entropy, log_softmax, softmax
 from engine.mlp import init_mlp
-from engine.multicrop import MultiCropConfig
+from engine.multicrop import MultiCropConfig, sample_views
 from engine.optim import SGD, ema_update
 from engine.params import ParamSpec, ParameterError
-from engine.photos import (BLUR_PROBABILITY, PhotoSet, crops, network_input, photometric_augment,
-                           sample_photo_views)
+from engine.photos import (BLUR_PROBABILITY, PhotoSet, crop_float, crops, network_input,
+                           photometric_augment, sample_photo_views)
 from engine.simulation import Simulation, all_finite
 
 EVAL_GLOBALS = 4  # fresh global crops per photo in the evaluation set
@@ -70,9 +70,14 @@ MULTICROP_TRAINING_PARAMS = (
               "local ones.", flag="twin"),
     ParamSpec("seed", int, 0, "Seed", "Same seed, same initial networks, crops and evaluation set.",
               0, 2**31 - 1, live=False),
+    ParamSpec("chosen_photo", int, 0, "Photo shown",
+              "Which photo's crops are drawn (display only: training ignores it).", 0, 9_999),
+    ParamSpec("display_seed", int, 0, "Crops shown",
+              "Which set of crops of the shown photo is drawn; Resample draws the next one "
+              "(display only).", 0, 2**31 - 1),
     ParamSpec("chosen_crop", int, 0, "Local crop shown",
-              "Which evaluation local crop's distributions are shown (display only).",
-              0, 10_000),
+              "Which of the shown local crops has its distributions shown, L1 = 0 (display only).",
+              0, 9),
 )
 
 
@@ -166,7 +171,7 @@ class MultiCropSimulation(Simulation):
     # -- building ---------------------------------------------------------------------------
     def crop_config(self, num_local: int | None = None) -> MultiCropConfig:
         p = self.params
-        size = p["input_size"]
+        size = getattr(self, "input_size", p["input_size"])  # the built network's, until a reset
         return MultiCropConfig(
             num_local=p["num_local"] if num_local is None else num_local,
             global_scale=(p["global_scale_min"], p["global_scale_max"]),
@@ -178,10 +183,11 @@ class MultiCropSimulation(Simulation):
 
     def _build(self) -> None:
         p = self.params
+        self.input_size = p["input_size"]  # input_size and num_prototypes take effect here only
         self._check_scales()
         seed = p["seed"]
         rng = np.random.default_rng([seed, 20])
-        input_dim = p["input_size"] ** 2 * 3
+        input_dim = self.input_size ** 2 * 3
         backbone = init_mlp([input_dim, self.HIDDEN, self.REPRESENTATION_DIM], rng)
         head = init_mlp([self.REPRESENTATION_DIM, self.HEAD_HIDDEN, self.HEAD_HIDDEN, self.BOTTLENECK_DIM], rng)
         prototypes = rng.standard_normal((self.BOTTLENECK_DIM, p["num_prototypes"]))
@@ -200,7 +206,7 @@ class MultiCropSimulation(Simulation):
         n = len(self.photos)
         indices = np.arange(n)
         config = self.crop_config(num_local=EVAL_LOCALS)
-        size = self.params["input_size"]
+        size = self.input_size
         global_crops, local_crops, self.eval_views = [], [], []
         for _ in range(EVAL_GLOBALS // 2):  # the sampler gives 2 globals a draw
             views = sample_photo_views(self.photos, indices, config, rng)
@@ -227,7 +233,7 @@ class MultiCropSimulation(Simulation):
     def _train_step(self) -> float:
         p = self.params
         n = len(self.photos)
-        size = p["input_size"]
+        size = self.input_size
         batch_size = min(n, self.MAX_BATCH)
         photo_indices = self.global_rng.choice(n, batch_size, replace=False) if n > batch_size else np.arange(n)
         views = sample_photo_views(self.photos, photo_indices, self.crop_config(num_local=0), self.global_rng)
@@ -309,6 +315,38 @@ class MultiCropSimulation(Simulation):
             final["part_whole_accuracy_twin"] = None
         return out
 
+    def _display(self) -> dict:
+        """The shown photo, one set of its crops as the network sees them (before the colour
+        augmentations), which photo each local crop's embedding points to, and the chosen local
+        crop's student distribution beside the teacher's for G1 and G2."""
+        p = self.params
+        learner = self.learner
+        index = min(p["chosen_photo"], len(self.photos) - 1)
+        image = self.photos.images[index]
+        rng = np.random.default_rng([p["seed"], 40, p["display_seed"], index])
+        views = sample_views(image.shape[1], image.shape[0], self.crop_config(), rng)
+        images = crop_float(image, views, self.input_size)
+        inputs = network_input(images)
+        features, student_logits, _ = learner.student.forward(inputs)
+        _, teacher_logits, _ = learner.teacher.forward(inputs[:2])
+        scores = teacher_logits - learner.center if p["centering"] else teacher_logits
+        global_features, _, _ = learner.student.forward(self.eval_global_inputs)
+        local_guess = nearest_photo(features[2:], global_features, self.eval_global_photo)
+        chosen = min(p["chosen_crop"], p["num_local"] - 1)
+        student = softmax(student_logits, p["student_temperature"])
+        return {
+            "photo_names": list(self.photos.names),
+            "display_index": index,
+            "display_photo": np.clip(np.rint(image * 255), 0, 255).astype(np.uint8),
+            "display_boxes": np.array([view.box for view in views], dtype=int).reshape(-1, 4),
+            "display_flipped": np.array([view.flipped for view in views], dtype=bool),
+            "display_crops": np.clip(np.rint(images * 255), 0, 255).astype(np.uint8),
+            "local_guess": local_guess.astype(int),
+            "chosen_local": int(chosen),
+            "chosen_student": student[2 + chosen].copy() if chosen >= 0 else np.zeros(0),
+            "chosen_teacher": softmax(scores, p["teacher_temperature"]),
+        }
+
     def snapshot(self) -> dict:
         return {
             "simulation": self.NAME,
@@ -320,6 +358,9 @@ class MultiCropSimulation(Simulation):
             "pair_losses": self.pair_losses.copy(),
             "part_whole_accuracy_start": self.start_accuracy,
             "chance": 1.0 / len(self.photos),
+            "num_images": len(self.photos),
+            "input_size": self.input_size,
             "diverged_at_step": self.diverged_at_step,
             "divergence_reason": self.divergence_reason,
+            **self._display(),
         }

@@ -97,13 +97,19 @@ class Canvas(QtWidgets.QWidget):
 
 
 class PhotoCanvas(Canvas):
-    """The photo with every crop drawn on it, labelled G1, G2, L1..LN."""
+    """The photo with every crop drawn on it, labelled G1, G2, L1..LN (a mark may follow a label).
+    A click inside a crop emits its index (the smallest crop under the pointer)."""
+
+    clicked = QtCore.Signal(int)
 
     def __init__(self, theme: Theme, parent=None):
         super().__init__("Crops on the photo", theme, parent)
         self.image: QtGui.QImage | None = None
         self.views: list[CropView] = []
         self.names: list[str] = []
+        self.marks: list[str] = []
+        self.selected = -1  # the crop outlined as chosen
+        self.box_rects: list[QtCore.QRectF] = []  # where each crop was last drawn
         self.image_rect = QtCore.QRectF()  # where the photo was last drawn, in widget pixels
         self.setToolTip("The photograph with DINO's views cut from it: global crops G1, G2 in blue "
                         "(solid), local crops L1... in green (dashed).")
@@ -111,6 +117,19 @@ class PhotoCanvas(Canvas):
     def set_views(self, image: QtGui.QImage, views: list[CropView]) -> None:
         self.image, self.views, self.names = image, list(views), view_names(views)
         self.update()
+
+    def set_marks(self, marks: list[str], selected: int = -1) -> None:
+        """A short mark after each crop's label, and the crop to outline as chosen."""
+        if marks != self.marks or selected != self.selected:
+            self.marks, self.selected = list(marks), selected
+            self.update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        hits = [i for i, rect in enumerate(self.box_rects) if rect.contains(event.position())]
+        if hits:
+            self.clicked.emit(min(hits, key=lambda i: self.box_rects[i].width() * self.box_rects[i].height()))
+            return
+        super().mousePressEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter, area = self.begin()
@@ -132,6 +151,7 @@ class PhotoCanvas(Canvas):
             x, y, w, h = view.box
             return QtCore.QRectF(target.left() + x * scale, target.top() + y * scale, w * scale, h * scale)
 
+        self.box_rects = [box_rect(view) for view in self.views]
         # Globals first, locals on top: the small crops must not be hidden by the big outlines.
         order = sorted(range(len(self.views)), key=lambda i: self.views[i].is_global, reverse=True)
         halo = _colour("#FFFFFF" if self.theme.name == "light" else "#000000", 200)
@@ -146,9 +166,15 @@ class PhotoCanvas(Canvas):
             painter.drawRect(rect)
             painter.setPen(pen)
             painter.drawRect(rect)
+        if 0 <= self.selected < len(self.views):
+            painter.setPen(QtGui.QPen(_colour(self.theme.foreground), 3 * self.zoom, QtCore.Qt.SolidLine))
+            painter.drawRect(box_rect(self.views[self.selected]).adjusted(-4 * self.zoom, -4 * self.zoom,
+                                                                          4 * self.zoom, 4 * self.zoom))
+        marks = self.marks if len(self.marks) == len(self.views) else [""] * len(self.views)
+        labels = [name + (f" {mark}" if mark else "") for name, mark in zip(self.names, marks)]
         # Global tags claim their corners first and are drawn last, so no local tag hides them.
         placed: list[QtCore.QRectF] = []
-        tags = [self._place_tag(box_rect(self.views[index]), self.views[index], self.names[index], placed)
+        tags = [self._place_tag(box_rect(self.views[index]), self.views[index], labels[index], placed)
                 for index in order]
         for tag in reversed(tags):
             self._draw_tag(painter, *tag)
@@ -214,12 +240,17 @@ class PhotoCanvas(Canvas):
 
 
 class ThumbnailCanvas(Canvas):
-    """Each view as the network receives it, all drawn at one common scale (a local is smaller)."""
+    """Each view as the network receives it, all drawn at one common scale (a local is smaller).
+    A click on a view emits its index; a mark (e.g. a tick) can follow each label."""
+
+    clicked = QtCore.Signal(int)
 
     def __init__(self, theme: Theme, parent=None):
         super().__init__("What the networks see", theme, parent)
         self.views: list[CropView] = []
         self.names: list[str] = []
+        self.marks: list[str] = []
+        self.selected = -1  # the view outlined as chosen
         self.thumbnails: list[QtGui.QImage] | None = None
         self.display_scale = 1.0  # screen pixels per network pixel, the same for every view
         self.cells: list[QtCore.QRectF] = []  # where each thumbnail was last drawn
@@ -231,8 +262,23 @@ class ThumbnailCanvas(Canvas):
         self.views, self.names, self.thumbnails = list(views), view_names(views), thumbnails
         self.update()
 
+    def set_marks(self, marks: list[str], selected: int = -1) -> None:
+        """A short mark after each view's label, and the view to outline as chosen."""
+        if marks != self.marks or selected != self.selected:
+            self.marks, self.selected = list(marks), selected
+            self.update()
+
     def labels(self) -> list[str]:
-        return [name + (" \u2194" if view.flipped else "") for name, view in zip(self.names, self.views)]
+        marks = self.marks if len(self.marks) == len(self.views) else [""] * len(self.views)
+        return [name + (" \u2194" if view.flipped else "") + (f" {mark}" if mark else "")
+                for name, view, mark in zip(self.names, self.views, marks)]
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        for index, cell in enumerate(self.cells):
+            if cell.adjusted(-4, -4, 4, 4).contains(event.position()):
+                self.clicked.emit(index)
+                return
+        super().mousePressEvent(event)
 
     def layout_cells(self, area: QtCore.QRectF, label_font: QtGui.QFont, gap: float) -> tuple[float, list[QtCore.QRectF]]:
         """The largest common scale at which all views fit in ``area``; a cell is at least as wide as its label."""
@@ -276,7 +322,8 @@ class ThumbnailCanvas(Canvas):
             self.display_scale = scale
             QtCore.QTimer.singleShot(0, self.update)  # the title names the scale: redraw it once
         self.cells = cells
-        painter.setRenderHint(QtGui.QPainter.SmoothPixmapTransform, True)
+        # Blown up, a 16-pixel crop keeps square pixels: the hall sees what the network sees.
+        painter.setRenderHint(QtGui.QPainter.SmoothPixmapTransform, scale < 1)
         for index, (view, cell) in enumerate(zip(self.views, cells)):
             thumbnail = self.thumbnails[index] if self.thumbnails else None
             if thumbnail is not None:
@@ -288,6 +335,9 @@ class ThumbnailCanvas(Canvas):
             painter.setPen(pen)
             painter.setBrush(QtCore.Qt.NoBrush)
             painter.drawRect(cell)
+            if index == self.selected:
+                painter.setPen(QtGui.QPen(_colour(self.theme.foreground), 3 * self.zoom))
+                painter.drawRect(cell.adjusted(-5 * self.zoom, -5 * self.zoom, 5 * self.zoom, 5 * self.zoom))
             label = self.labels()[index]
             label_width = QtGui.QFontMetricsF(label_font).horizontalAdvance(label) + 2
             label_rect = QtCore.QRectF(cell.center().x() - label_width / 2, cell.bottom() + 1, label_width, label_height)
@@ -306,6 +356,7 @@ class PairMatrixCanvas(Canvas):
         self.views: list[CropView] = []
         self.names: list[str] = []
         self.pairs: set[tuple[int, int]] = set()
+        self.losses: np.ndarray | None = None  # teacher view x student view, this step's loss
         self.setToolTip("Each filled cell is one term of DINO's loss: the student's output for the "
                         "column's view must match the teacher's output for the row's view. The teacher "
                         "sees only the global views; a view is never compared with itself (hatched).")
@@ -322,6 +373,24 @@ class PairMatrixCanvas(Canvas):
         self.views, self.names = list(views), view_names(views)
         self.pairs = set(loss_pairs(views))
         self.update()
+
+    def set_losses(self, losses: np.ndarray | None) -> None:
+        """Each pair's current loss (rows: teacher views, columns: student views; NaN: no term);
+        a cell's colour then grows stronger with its loss and shows the number."""
+        self.losses = None if losses is None else np.asarray(losses, dtype=float)
+        self.update()
+
+    def _loss_fill(self, teacher: int, student: int, fill: str) -> tuple[QtGui.QColor, str]:
+        """The cell's colour (alpha from the loss: faint = small) and its number, or the plain fill."""
+        losses = self.losses
+        if losses is None or losses.shape != (len(self.teacher_views), len(self.views)):
+            return _colour(fill), ""
+        value = losses[self.teacher_views.index(teacher), student]
+        finite = losses[np.isfinite(losses)]
+        if not np.isfinite(value) or not finite.size:
+            return _colour(fill), ""
+        top = max(float(finite.max()), 1e-9)
+        return _colour(fill, int(60 + 195 * value / top)), f"{value:.2f}"
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter, area = self.begin()
@@ -370,8 +439,14 @@ class PairMatrixCanvas(Canvas):
                                      cell_height).adjusted(inset, inset, -inset, -inset)
                 if (teacher, student) in self.pairs:
                     fill = self.theme.global_view if self.views[student].is_global else self.theme.local_view
-                    painter.fillRect(cell, _colour(fill))
-                    self._draw_tick(painter, cell, _text_on(fill))
+                    colour, number = self._loss_fill(teacher, student, fill)
+                    painter.fillRect(cell, colour)
+                    if number:
+                        text_colour_here = _text_on(fill) if colour.alpha() > 150 else _colour(self.theme.foreground)
+                        self.draw_text(painter, cell, number, self.fitted_font(number, cell.width() - 2, 0.85,
+                                                                              smallest=0.5), text_colour_here)
+                    else:
+                        self._draw_tick(painter, cell, _text_on(fill))
                 else:
                     painter.fillRect(cell, _colour(self.theme.panel))
                     painter.fillRect(cell, QtGui.QBrush(_colour(self.theme.muted), QtCore.Qt.BDiagPattern))
@@ -381,7 +456,8 @@ class PairMatrixCanvas(Canvas):
         # Footer: the count, spelt out, and the legend.
         footer_top = grid.top() + header_height + len(teachers) * cell_height + 6 * z
         count = f"{self.num_loss_terms} loss terms = {len(teachers)} \u00d7 {len(students)} \u2212 {len(teachers)}"
-        legend = "teachers \u00d7 students \u2212 same-view pairs (hatched: skipped)"
+        legend = ("number: the pair's loss now (darker: larger); hatched: skipped"
+                  if self.losses is not None else "teachers \u00d7 students \u2212 same-view pairs (hatched: skipped)")
         for line, (text, bold) in enumerate(((count, True), (legend, False))):
             rect = QtCore.QRectF(area.left(), footer_top + line * note_height, area.width(), note_height)
             self.draw_text(painter, rect, text, self.fitted_font(text, area.width(), 1.0 if bold else 0.95, bold, smallest=0.6),
