@@ -26,8 +26,9 @@ from engine.photos import (BLUR_PROBABILITY, PhotoSet, crop_float, crops, networ
                            photometric_augment, sample_photo_views)
 from engine.simulation import Simulation, all_finite
 
-EVAL_GLOBALS = 4  # fresh global crops per photo in the evaluation set
-EVAL_LOCALS = 8  # fresh local crops per photo in the evaluation set
+# The evaluation set: per photo, this many draws of the sampler, each 2 global and 8 local crops.
+EVAL_DRAWS = 2
+EVAL_LOCALS_PER_DRAW = 8
 
 
 def _scale_spec(name, default, label, help_text):
@@ -65,7 +66,7 @@ MULTICROP_TRAINING_PARAMS = (
     ParamSpec("input_size", int, 16, "Input size (px)",
               "Side of every crop as the network sees it, global and local alike (takes effect "
               "on reset).", 8, 32, live=False),
-    ParamSpec("twin", bool, True, "Twin (2 global crops only)",
+    ParamSpec("twin", bool, True, "Twin: globals only",
               "Train, beside it, a twin from the same weights on the same global crops and no "
               "local ones.", flag="twin"),
     ParamSpec("seed", int, 0, "Seed", "Same seed, same initial networks, crops and evaluation set.",
@@ -205,18 +206,15 @@ class MultiCropSimulation(Simulation):
     def _build_evaluation_set(self, rng: np.random.Generator) -> None:
         n = len(self.photos)
         indices = np.arange(n)
-        config = self.crop_config(num_local=EVAL_LOCALS)
+        config = self.crop_config(num_local=EVAL_LOCALS_PER_DRAW)
         size = self.input_size
-        global_crops, local_crops, self.eval_views = [], [], []
-        for _ in range(EVAL_GLOBALS // 2):  # the sampler gives 2 globals a draw
+        global_crops, local_crops = [], []
+        for _ in range(EVAL_DRAWS):
             views = sample_photo_views(self.photos, indices, config, rng)
             global_crops.append(crops(self.photos, indices, views, slice(0, 2), size))
             local_crops.append(crops(self.photos, indices, views, slice(2, None), size))
-            self.eval_views.append(views)
-        globals_ = np.concatenate(global_crops)  # (EVAL_GLOBALS, n, S, S, 3)
+        globals_ = np.concatenate(global_crops)  # (2 x draws, n, S, S, 3)
         locals_ = np.concatenate(local_crops)
-        self.eval_global_images = globals_
-        self.eval_local_images = locals_
         self.eval_global_inputs = network_input(globals_.reshape(-1, size, size, 3))
         self.eval_local_inputs = network_input(locals_.reshape(-1, size, size, 3))
         self.eval_global_photo = np.tile(indices, globals_.shape[0])

@@ -441,11 +441,11 @@ class PairMatrixCanvas(Canvas):
                     fill = self.theme.global_view if self.views[student].is_global else self.theme.local_view
                     colour, number = self._loss_fill(teacher, student, fill)
                     painter.fillRect(cell, colour)
-                    if number:
+                    number_font = self.fitted_font(number, cell.width() - 2, 0.85, smallest=0.5)
+                    if number and QtGui.QFontMetricsF(number_font).horizontalAdvance(number) <= cell.width() - 2:
                         text_colour_here = _text_on(fill) if colour.alpha() > 150 else _colour(self.theme.foreground)
-                        self.draw_text(painter, cell, number, self.fitted_font(number, cell.width() - 2, 0.85,
-                                                                              smallest=0.5), text_colour_here)
-                    else:
+                        self.draw_text(painter, cell, number, number_font, text_colour_here)
+                    elif not number:
                         self._draw_tick(painter, cell, _text_on(fill))
                 else:
                     painter.fillRect(cell, _colour(self.theme.panel))

@@ -60,7 +60,7 @@ class MultiCropPanel(SimulationPanel):
         dino_layout = QtWidgets.QVBoxLayout(dino)
         self.add_slider(dino_layout, "teacher_temperature", marks=(0.04, 0.07))
         self.add_check(dino_layout, "centering").setObjectName("switch")
-        self.add_check(dino_layout, "twin").setObjectName("switch")
+        self.add_check(dino_layout, "twin")
         self.add_slider(dino_layout, "learning_rate", minimum=1e-3, maximum=1.0)
         layout.addWidget(dino)
         photos = QtWidgets.QGroupBox("Photos")
