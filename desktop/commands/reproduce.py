@@ -64,7 +64,7 @@ def row_cells(row: dict) -> list[str]:
     verdicts = ", ".join(f"{count} {name}" for name, count in sorted(row["verdicts"].items(),
                                                                     key=lambda kv: -kv[1]))
     metric = next(name for name in SHOWN_METRIC if name in row["metrics"])
-    return [row["setting"], f"{row['published']} ({row['source']})", matches, verdicts,
+    return [row["setting"], f"{row['published']} · {row['source']}", matches, verdicts,
             f"{SHOWN_METRIC[metric]} {_range(row['metrics'][metric])}",
             _steps(row["outcome_step"])]
 
@@ -91,7 +91,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     print(f"Seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), {result['workers']} worker processes, "
           f"{result['seconds']:.0f} s ({result['cpu_seconds']:.0f} s of CPU); "
           f"the BYOL guard grid trains in {result['grid_dtype']}.")
-    headers = ["setting", "published (source)", "seeds matching", "verdicts", "final range",
+    headers = ["setting", "published · source", "seeds matching", "verdicts", "final range",
                "outcome from step"]
     rows = [row_cells(row) for row in result["rows"]]
     if args.markdown:
