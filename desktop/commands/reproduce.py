@@ -79,10 +79,15 @@ def run_reproduce(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r{done} of {total} runs")
             sys.stderr.flush()
 
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         result = reproduce(seeds, workers=args.workers, progress=progress)
     except KeyboardInterrupt:
         return fail("interrupted; nothing was printed", code=130)
+    except BrokenProcessPool:
+        return fail("a worker process stopped before its runs were done (out of memory?); "
+                    "nothing was printed. Try fewer --workers", code=1)
     if args.json:
         print_json(result, indent=1)
         return 0
