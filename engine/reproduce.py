@@ -280,6 +280,7 @@ def summarise(claims, seeds: list[int], results: list[dict]) -> list[dict]:
             "matching_seeds": matching if claim.expected else None,
             "expected_verdicts": list(claim.expected),
             "verdicts": counts,
+            "verdict_by_seed": {str(seed): verdict for seed, verdict in zip(seeds, verdicts)},
             "metrics": metrics,
             "outcome_step": _spread([s for s in outcome_steps if s is not None]),
             "steps": claim.steps,
