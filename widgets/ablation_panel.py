@@ -2,8 +2,9 @@
 
 Two parts, one tab each: the BYOL guard grid (all 8 combinations of EMA / stop-gradient / predictor
 trained side by side from the same seed, eight small multiples of the spread and a table beside the
-published outcomes) and the DINO regime map (teacher temperature x centre momentum, filled in cell by
-cell, coloured by regime, with DINO App. D's settings marked). Only the part in view trains.
+published outcomes) and the DINO regime map (teacher temperature x centre momentum x 3 seeds, filled
+in run by run, each cell coloured by its seeds' majority regime with the share written, DINO App.
+D's settings marked). Only the part in view trains.
 
 ``engine.ablation.AblationSimulation`` is the thin adapter the engine drives: it holds a BYOLGrid
 and a DINORegimeMap and steps the one in view. Reads top to bottom: the regime map drawing, the
