@@ -23,6 +23,7 @@ class LessonRunner(QtCore.QObject):
         self.index = -1
         self._listening = None  # the controller whose snapshots the wait watches
         self._armed = False  # False until a snapshot of the step's fresh state has arrived
+        self._play_after_reset = False
         self.waiting = False
 
     @property
@@ -65,6 +66,9 @@ class LessonRunner(QtCore.QObject):
         window.show_page(step.page)
         panel = window.panels[step.page]
         controller = window.controllers.get(step.page)
+        # Play after a reset waits for the reset's own snapshot (step 0): snapshots of the old run
+        # may still be on their way, and a running engine would overwrite step 0 before it arrived.
+        self._play_after_reset = False
         if controller is not None:
             if step.params or step.reset:
                 controller.pause()
@@ -75,28 +79,32 @@ class LessonRunner(QtCore.QObject):
                     controller.set_param(name, value)
             if step.reset:
                 controller.reset(panel.transport.seed.value())
-            if step.play:
+                self._play_after_reset = step.play
+            elif step.play:
                 controller.play()
         self.step_entered.emit(index)
-        if step.wait is not None and controller is not None:
+        self.waiting = step.wait is not None and controller is not None
+        if self.waiting or self._play_after_reset:
             self._listening = controller
-            # After a reset, snapshots of the old run may still be on their way: wait for step 0.
             self._armed = not step.reset
-            self.waiting = True
             controller.snapshot.connect(self._on_snapshot)
-            self.status_changed.emit(f"Waiting for {step.wait.describe()}…")
-            if controller.latest is not None and self._armed:
-                self._on_snapshot(controller.latest)
-        else:
-            self.status_changed.emit("")
+        self.status_changed.emit(f"Waiting for {step.wait.describe()}…" if self.waiting else "")
+        if self._listening is not None and self._armed and controller.latest is not None:
+            self._on_snapshot(controller.latest)
 
     def _on_snapshot(self, snapshot: dict) -> None:
         step = self.step
-        if step is None or step.wait is None or not self.waiting:
+        if step is None or self._listening is None:
             return
         if not self._armed:
-            self._armed = snapshot["step"] == 0
-            if not self._armed:
+            if snapshot["step"] != 0:
+                return  # the old run's
+            self._armed = True
+            if self._play_after_reset:
+                self._play_after_reset = False
+                self._listening.play()
+            if not self.waiting:
+                self._stop_listening()
                 return
         if any(snapshot["params"].get(name) != value for name, value in step.params.items()):
             return  # made before the step's settings reached the engine
