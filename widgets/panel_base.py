@@ -70,14 +70,11 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.build_plots(self.plot_grid)
         self.diagram = self.build_diagram()
 
-        figures = QtWidgets.QVBoxLayout()
-        figures.setSpacing(4)
-        if self.diagram is not None:
-            figures.addWidget(self.diagram)
-        figures.addWidget(plot_area, 1)
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
-        body.addLayout(figures, 1)
+        body.addWidget(plot_area, 1)
+        if self.diagram is not None:  # beside the plots: they keep the page's height
+            body.addWidget(self.diagram)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
         if self.lesson_strip is not None:

@@ -26,8 +26,8 @@ class Diagram(QtWidgets.QWidget):
     region_clicked = QtCore.Signal(str)
     region_wheeled = QtCore.Signal(str, int)
 
-    HEIGHT = 150  # at zoom 1: the plots below keep most of a 720-pixel page
-    MIN_HEIGHT = 85
+    WIDTH = 250  # at zoom 1: a portrait panel beside the plots, which keep the page's height
+    MIN_WIDTH = 220
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -35,20 +35,18 @@ class Diagram(QtWidgets.QWidget):
         self.regions: dict[str, tuple[QRectF, str]] = {}
         self.paint_count = 0  # tests check a change is redrawn
         self.setMouseTracking(True)
-        # Shrinks before the plots do on a short page (presenter zoom on 1280x720).
-        self.setSizePolicy(QtWidgets.QSizePolicy.Expanding, QtWidgets.QSizePolicy.Preferred)
-        self.setMinimumHeight(self.MIN_HEIGHT)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Expanding)
+        self.setMinimumSize(self.MIN_WIDTH, 200)
 
     # -- look ------------------------------------------------------------------------------------
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
-        self.setMinimumHeight(self.MIN_HEIGHT)
-        self.updateGeometry()
+        # Barely wider with the zoom: at 1.5x on 1280 pixels the plots beside it need the width.
+        self.setFixedWidth(round(self.WIDTH * (1 + 0.1 * (zoom - 1))))
         self.update()
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
-        # Grows with the zoom, but less than the text, so the plots below keep room at 1.5x.
-        return QtCore.QSize(800, round(self.HEIGHT * (1 + 0.6 * (self.zoom - 1))))
+        return QtCore.QSize(self.WIDTH, 400)
 
     def scaled_font(self, scale: float = 1.0, bold: bool = False) -> QtGui.QFont:
         font = QtGui.QFont(self.fontInfo().family())

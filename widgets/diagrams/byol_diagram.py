@@ -60,71 +60,72 @@ class BYOLDiagram(Diagram):
 
     # -- drawing ---------------------------------------------------------------------------------
     def paint(self, painter: QtGui.QPainter, rect: QRectF) -> None:
+        """Portrait: the student's column on the left, the teacher's on the right, flowing down
+        from the two views to the loss; the EMA arrow goes across, the gradient goes up."""
         theme, zoom = self.theme, self.zoom
         ema, stop_gradient, predictor = (self.guards[name] for name in GUARDS)
         w, h = rect.width(), rect.height()
-        box_w, box_h = w * 0.115, h * 0.30
-        student_y, teacher_y = h * 0.24, h * 0.76
-        columns = {"view": w * 0.05, "encoder": w * 0.19, "projector": w * 0.35, "predictor": w * 0.51,
-                   "loss": w * 0.90}
-        student_tint, teacher_tint = theme.primary, TEACHER_TINT
+        student_x, teacher_x = w * 0.27, w * 0.73
+        box_w = w * 0.42
+        box_h = min(h * 0.085, 3.0 * self.fontMetrics().height() * zoom)
+        rows = {"title": h * 0.035, "view": h * 0.10, "encoder": h * 0.20, "projector": h * 0.37,
+                "predictor": h * 0.54, "readout": h * 0.665, "loss": h * 0.85}
+        student_tint = theme.primary
+        teacher_tint = TEACHER_TINT if ema else theme.primary
         gradient_tint = theme.warning
 
-        def box_at(column: str, y: float) -> QRectF:
-            return QRectF(columns[column] - box_w / 2, y - box_h / 2, box_w, box_h)
+        def box_at(x: float, row: str) -> QRectF:
+            return QRectF(x - box_w / 2, rows[row] - box_h / 2, box_w, box_h)
 
-        # Inputs: two views of one sample.
-        for y, label in ((student_y, "view 1"), (teacher_y, "view 2")):
-            self.text(painter, QRectF(0, y - box_h / 2, w * 0.095, box_h), label, theme.muted)
-            self.arrow(painter, QPointF(w * 0.088, y), QPointF(columns["encoder"] - box_w / 2, y), theme.muted)
-        # The rows' names, left of the first box, above each row.
-        self.text(painter, QRectF(columns["encoder"] - box_w / 2, 0, w * 0.5, student_y - box_h / 2),
-                  "student (trained)", student_tint, 0.85, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
-        teacher_name = "teacher = the student itself (SimSiam)" if not ema else "teacher (EMA of student)"
-        self.text(painter, QRectF(columns["encoder"] - box_w / 2, teacher_y + box_h / 2, w * 0.5, h - teacher_y - box_h / 2),
-                  teacher_name, teacher_tint if ema else student_tint, 0.85, True,
-                  QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+        def down(x: float, top: str, bottom: str) -> None:
+            self.arrow(painter, QPointF(x, rows[top] + box_h / 2), QPointF(x, rows[bottom] - box_h / 2),
+                       theme.foreground)
 
-        # Student row.
-        self.box(painter, box_at("encoder", student_y), "encoder", student_tint)
-        self.box(painter, box_at("projector", student_y), "projector", student_tint)
-        self.arrow(painter, QPointF(columns["encoder"] + box_w / 2, student_y),
-                   QPointF(columns["projector"] - box_w / 2, student_y), theme.foreground)
-        predictor_box = box_at("predictor", student_y)
-        self.box(painter, predictor_box, "predictor" if predictor else "predictor\n(off)", student_tint,
+        # Titles and the two views of one sample.
+        self.text(painter, QRectF(0, 0, w * 0.5, rows["title"] * 2), "student", student_tint, 0.95, True)
+        self.text(painter, QRectF(w * 0.5, 0, w * 0.5, rows["title"] * 2),
+                  "teacher" if ema else "teacher = student", teacher_tint, 0.95, True)
+        for x, label in ((student_x, "view 1"), (teacher_x, "view 2")):
+            view = QRectF(x - box_w / 2, rows["view"] - box_h * 0.4, box_w, box_h * 0.8)
+            self.text(painter, view, label, theme.muted, 0.9)
+            self.arrow(painter, QPointF(x, view.bottom()), QPointF(x, rows["encoder"] - box_h / 2), theme.muted)
+
+        # Student column: encoder, projector, predictor.
+        self.box(painter, box_at(student_x, "encoder"), "encoder", student_tint)
+        self.box(painter, box_at(student_x, "projector"), "projector", student_tint)
+        down(student_x, "encoder", "projector")
+        predictor_box = box_at(student_x, "predictor")
+        self.box(painter, predictor_box, "predictor" if predictor else "predictor (off)", student_tint,
                  dimmed=not predictor)
-        self.add_region("predictor", predictor_box, TIPS["predictor"])
-        loss_centre = QPointF(columns["loss"], h * 0.5)
-        radius = min(h * 0.17, w * 0.05)
-        student_out = QPointF(columns["predictor"] + box_w / 2, student_y)
+        self.add_region("predictor", predictor_box.adjusted(-4, -4, 4, 4), TIPS["predictor"])
+        loss_centre = QPointF(w * 0.5, rows["loss"])
+        radius = min(h * 0.075, w * 0.14)
+        student_end = loss_centre + QPointF(-radius * 0.75, -radius * 0.65)
         if predictor:
-            self.arrow(painter, QPointF(columns["projector"] + box_w / 2, student_y),
-                       QPointF(predictor_box.left(), student_y), theme.foreground)
+            down(student_x, "projector", "predictor")
+            start = QPointF(student_x, predictor_box.bottom())
         else:  # the projection goes round the switched-off predictor, straight to the loss
-            bypass = QtGui.QPainterPath(QPointF(columns["projector"] + box_w / 2, student_y))
-            top = predictor_box.top() - 5 * zoom
-            bypass.cubicTo(QPointF(predictor_box.left(), top), QPointF(predictor_box.right(), top),
-                           student_out)
+            side = predictor_box.right() + 6 * zoom
+            bypass = QtGui.QPainterPath(QPointF(student_x + box_w * 0.3, rows["projector"] + box_h / 2))
+            bypass.cubicTo(QPointF(side, predictor_box.top()), QPointF(side, predictor_box.bottom()),
+                           QPointF(student_x + box_w * 0.3, predictor_box.bottom() + box_h * 0.3))
             painter.setPen(QtGui.QPen(colour(theme.foreground), 2 * zoom))
             painter.setBrush(QtCore.Qt.NoBrush)
             painter.drawPath(bypass)
-        student_end = loss_centre + QPointF(-radius * 0.8, -radius * 0.6)
-        self.arrow(painter, student_out, QPointF(student_end.x(), student_y), theme.foreground)
+            start = QPointF(student_x + box_w * 0.3, predictor_box.bottom() + box_h * 0.3)
         painter.setPen(QtGui.QPen(colour(theme.foreground), 2 * zoom))
-        painter.drawLine(QPointF(student_end.x(), student_y), student_end)
+        painter.drawLine(start, QPointF(start.x(), student_end.y()))
+        self.arrow(painter, QPointF(start.x(), student_end.y()), student_end, theme.foreground)
 
-        # Teacher row: its own boxes with EMA, the student's boxes again without.
-        teacher_box_tint = teacher_tint if ema else student_tint
-        suffix = "" if ema else "\n= student"
-        self.box(painter, box_at("encoder", teacher_y), "encoder" + suffix, teacher_box_tint)
-        self.box(painter, box_at("projector", teacher_y), "projector" + suffix, teacher_box_tint)
-        self.arrow(painter, QPointF(columns["encoder"] + box_w / 2, teacher_y),
-                   QPointF(columns["projector"] - box_w / 2, teacher_y), theme.foreground)
-        teacher_out = QPointF(columns["projector"] + box_w / 2, teacher_y)
-        teacher_end = loss_centre + QPointF(-radius * 0.8, radius * 0.6)
+        # Teacher column: its own encoder and projector, or the student's again without EMA.
+        suffix = "" if ema else " (= student)"
+        self.box(painter, box_at(teacher_x, "encoder"), "encoder" + suffix, teacher_tint)
+        self.box(painter, box_at(teacher_x, "projector"), "projector" + suffix, teacher_tint)
+        down(teacher_x, "encoder", "projector")
+        teacher_end = loss_centre + QPointF(radius * 0.75, -radius * 0.65)
         painter.setPen(QtGui.QPen(colour(theme.foreground), 2 * zoom))
-        painter.drawLine(teacher_out, QPointF(teacher_end.x(), teacher_y))
-        self.arrow(painter, QPointF(teacher_end.x(), teacher_y), teacher_end, theme.foreground)
+        painter.drawLine(QPointF(teacher_x, rows["projector"] + box_h / 2), QPointF(teacher_x, teacher_end.y()))
+        self.arrow(painter, QPointF(teacher_x, teacher_end.y()), teacher_end, theme.foreground)
 
         # The loss.
         painter.setPen(QtGui.QPen(colour(theme.foreground), 2.5 * zoom))
@@ -132,63 +133,60 @@ class BYOLDiagram(Diagram):
         painter.drawEllipse(loss_centre, radius, radius)
         self.text(painter, QRectF(loss_centre.x() - radius, loss_centre.y() - radius * 0.6, 2 * radius, radius * 1.2),
                   "loss", bold=True)
-        self.text(painter, QRectF(loss_centre.x() - w * 0.1, loss_centre.y() + radius, w * 0.2, h * 0.5 - radius),
-                  "2 − 2 cos", theme.muted, 0.8, align=QtCore.Qt.AlignHCenter | QtCore.Qt.AlignTop)
+        self.text(painter, QRectF(0, loss_centre.y() + radius, w, h - loss_centre.y() - radius),
+                  "2 − 2 cos(q, z′)", theme.muted, 0.85)
 
-        # EMA arrow between the rows (gone when the teacher is the student).
-        ema_x = (columns["encoder"] + columns["projector"]) / 2
-        ema_region = QRectF(ema_x - w * 0.075, student_y + box_h / 2, w * 0.15, teacher_y - student_y - box_h)
+        # EMA arrow across, between encoder and projector rows (gone when the teacher is the student).
+        ema_y = (rows["encoder"] + rows["projector"]) / 2
+        ema_region = QRectF(student_x + box_w * 0.2, rows["encoder"] + box_h / 2, teacher_x - student_x - box_w * 0.4,
+                            rows["projector"] - rows["encoder"] - box_h)
         if ema:
-            self.arrow(painter, QPointF(ema_x, student_y + box_h / 2 + 2), QPointF(ema_x, teacher_y - box_h / 2 - 2),
-                       teacher_tint, 3.0, dashed=True)
-            self.text(painter, QRectF(ema_x + 6 * zoom, ema_region.top(), w * 0.07, ema_region.height()),
-                      f"EMA\nτ={self.ema_momentum:g}", teacher_tint, 0.8, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+            self.arrow(painter, QPointF(student_x + box_w * 0.12, ema_y), QPointF(teacher_x - box_w * 0.12, ema_y),
+                       TEACHER_TINT, 3.0, dashed=True)
+            self.text(painter, QRectF(ema_region.left(), ema_region.top(), ema_region.width(), ema_y - ema_region.top()),
+                      f"EMA τ={self.ema_momentum:g}", TEACHER_TINT, 0.8, True)
         else:
-            self.text(painter, QRectF(ema_x + 6 * zoom, ema_region.top(), w * 0.08, ema_region.height()),
-                      "no EMA", theme.muted, 0.8, False, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+            self.text(painter, ema_region, "no EMA", theme.muted, 0.8)
         self.add_region("ema", ema_region, TIPS["ema"])
 
-        # Stop-gradient cut on the teacher's output, or the gradient flowing into the teacher.
-        cut_x = w * 0.70
-        cut_region = QRectF(cut_x - w * 0.06, teacher_y - box_h * 0.8, w * 0.12, box_h * 1.6)
+        # Stop-gradient cut on the teacher's output, or nothing stopping the gradient.
+        cut_y = rows["predictor"]
+        cut_region = QRectF(teacher_x - box_w / 2, cut_y - box_h * 0.7, box_w, box_h * 1.4)
         if stop_gradient:
-            pen = QtGui.QPen(colour(theme.collapsed), 3.5 * zoom)
-            painter.setPen(pen)
+            painter.setPen(QtGui.QPen(colour(theme.collapsed), 3.5 * zoom))
             for offset in (-4 * zoom, 4 * zoom):
-                painter.drawLine(QPointF(cut_x + offset - 5 * zoom, teacher_y + 10 * zoom),
-                                 QPointF(cut_x + offset + 5 * zoom, teacher_y - 10 * zoom))
-            self.text(painter, QRectF(cut_region.left() - w * 0.02, teacher_y - box_h * 0.95, cut_region.width() + w * 0.04, box_h * 0.5),
-                      "stop-grad", theme.collapsed, 0.8, True)
+                painter.drawLine(QPointF(teacher_x - 10 * zoom, cut_y + offset + 5 * zoom),
+                                 QPointF(teacher_x + 10 * zoom, cut_y + offset - 5 * zoom))
+            label = "stop-grad"
         else:
-            self.text(painter, QRectF(cut_region.left() - w * 0.02, teacher_y - box_h * 0.95, cut_region.width() + w * 0.04, box_h * 0.5),
-                      "no stop-grad", theme.muted, 0.8)
+            label = "no stop-grad"
+        self.text(painter, QRectF(teacher_x + 12 * zoom, cut_region.top(), w - teacher_x - 12 * zoom, cut_region.height()),
+                  label.replace(" ", "\n").replace("-", "-\n"), theme.collapsed if stop_gradient else theme.muted,
+                  0.8, stop_gradient, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
         self.add_region("stop_gradient", cut_region, TIPS["stop_gradient"])
 
-        # The gradient's path: from the loss back through every weight it reaches.
-        offset = 0.22 * box_h
+        # The gradient's path, upwards from the loss through every weight it reaches.
         dash = -self.phase
-        student_stops = (["predictor"] if predictor else []) + ["projector", "encoder"]
-        start = QPointF(student_end.x() - 2 * zoom, student_y + offset)
-        for column in student_stops:
-            end = QPointF(columns[column] + box_w / 2 + 2 * zoom, student_y + offset)
-            self.arrow(painter, start, end, gradient_tint, 2.2, dashed=True, dash_offset=dash)
-            start = QPointF(columns[column] - box_w / 2 - 2 * zoom, student_y + offset)
-        if not stop_gradient:
-            start = QPointF(teacher_end.x() - 2 * zoom, teacher_y - offset)
-            for column in ("projector", "encoder"):
-                end = QPointF(columns[column] + box_w / 2 + 2 * zoom, teacher_y - offset)
-                self.arrow(painter, start, end, gradient_tint, 2.2, dashed=True, dash_offset=dash)
-                start = QPointF(columns[column] - box_w / 2 - 2 * zoom, teacher_y - offset)
-        legend = "gradient ← (animated while training)" if self.training else "gradient ←"
-        self.text(painter, QRectF(w * 0.40, student_y + box_h / 2, w * 0.21, teacher_y - student_y - box_h),
-                  legend, gradient_tint, 0.75)
 
-        # Live readout beside each branch's output.
-        for y, value, tint, left, above in ((student_y, self.student_spread, student_tint, 0.60, True),
-                                            (teacher_y, self.teacher_spread, teacher_box_tint, 0.42, False)):
+        def climb(x: float, stops: list[str], bottom: float) -> None:
+            for row in stops:
+                top = rows[row] + box_h / 2 + 2 * zoom
+                self.arrow(painter, QPointF(x, bottom), QPointF(x, top), gradient_tint, 2.2, dashed=True, dash_offset=dash)
+                bottom = rows[row] - box_h / 2 - 2 * zoom
+
+        student_stops = (["predictor"] if predictor else []) + ["projector", "encoder"]
+        climb(student_x - box_w * 0.3, student_stops, student_end.y())
+        if not stop_gradient:
+            climb(teacher_x + box_w * 0.3, ["projector", "encoder"], teacher_end.y())
+        self.text(painter, QRectF(0, loss_centre.y() - radius * 0.2, loss_centre.x() - radius - 3 * zoom, radius * 1.2),
+                  "⇡ gradient", gradient_tint, 0.75, self.training, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+
+        # Live readout beside each branch's output: its spread (× 1/√d; below 0.3 the page says collapsed).
+        for x, value, tint, align in ((student_x + box_w * 0.05, self.student_spread, student_tint, QtCore.Qt.AlignLeft),
+                                      (teacher_x - box_w * 0.05, self.teacher_spread, teacher_tint, QtCore.Qt.AlignRight)):
             if value is None:
                 continue
-            top = y - box_h * 0.62 if above else y + box_h * 0.12
-            # Below 0.3 x 1/sqrt(d) the page calls the outputs (partly) collapsed: the same threshold here.
-            self.text(painter, QRectF(w * left, top, w * 0.2, box_h * 0.5), f"spread {value:.2f}",
-                      theme.collapsed if value < 0.3 else tint, 0.8, True)
+            area = QRectF(x, rows["readout"] - box_h * 0.55, w * 0.22, box_h) if align == QtCore.Qt.AlignLeft \
+                else QRectF(x - w * 0.22, rows["readout"] - box_h * 0.55, w * 0.22, box_h)
+            self.text(painter, area, f"spread\n{value:.2f}", theme.collapsed if value < 0.3 else tint, 0.8, True,
+                      align | QtCore.Qt.AlignVCenter)

@@ -62,111 +62,126 @@ class DINODiagram(Diagram):
 
     # -- drawing ---------------------------------------------------------------------------------
     def paint(self, painter: QtGui.QPainter, rect: QRectF) -> None:
+        """Portrait: the student's column on the left, the teacher's on the right, flowing down
+        from the two views to the cross-entropy; the EMA arrow goes across, the gradient goes up
+        the student's side only."""
         theme, zoom = self.theme, self.zoom
         w, h = rect.width(), rect.height()
-        box_h = h * 0.34
-        teacher_y, student_y = h * 0.26, h * 0.76
-        net_w, step_w, dist_w = w * 0.10, w * 0.15, w * 0.14
-        x_net, x_centre, x_soft, x_dist, x_loss = w * 0.13, w * 0.30, w * 0.49, w * 0.68, w * 0.90
-        teacher_tint, student_tint, gradient_tint = TEACHER_TINT, theme.primary, theme.warning
+        student_x, teacher_x = w * 0.27, w * 0.73
+        box_w = w * 0.44
+        box_h = min(h * 0.085, 3.0 * self.fontMetrics().height() * zoom)
+        rows = {"title": h * 0.035, "view": h * 0.10, "net": h * 0.20, "centre": h * 0.35,
+                "softmax": h * 0.51, "dist": h * 0.67, "loss": h * 0.87}
+        student_tint, teacher_tint, gradient_tint = theme.primary, TEACHER_TINT, theme.warning
 
-        def at(x: float, y: float, width: float) -> QRectF:
-            return QRectF(x - width / 2, y - box_h / 2, width, box_h)
+        def box_at(x: float, row: str, scale: float = 1.0) -> QRectF:
+            return QRectF(x - box_w / 2, rows[row] - box_h * scale / 2, box_w, box_h * scale)
 
-        for y, label in ((teacher_y, "view 1"), (student_y, "view 2")):
-            self.text(painter, QRectF(0, y - box_h / 2, w * 0.06, box_h), label, theme.muted, 0.85)
-            self.arrow(painter, QPointF(w * 0.058, y), QPointF(x_net - net_w / 2, y), theme.muted)
-        self.box(painter, at(x_net, teacher_y, net_w), "teacher\nnet", teacher_tint)
-        self.box(painter, at(x_net, student_y, net_w), "student\nnet", student_tint)
+        def down(x: float, top: QRectF, bottom: QRectF) -> None:
+            self.arrow(painter, QPointF(x, top.bottom()), QPointF(x, bottom.top()), theme.foreground)
+
+        self.text(painter, QRectF(0, 0, w * 0.5, rows["title"] * 2), "student", student_tint, 0.95, True)
+        self.text(painter, QRectF(w * 0.5, 0, w * 0.5, rows["title"] * 2), "teacher", teacher_tint, 0.95, True)
+        nets = {}
+        for x, label, tint, name in ((student_x, "view 2", student_tint, "student net"),
+                                     (teacher_x, "view 1", teacher_tint, "teacher net")):
+            view = QRectF(x - box_w / 2, rows["view"] - box_h * 0.4, box_w, box_h * 0.8)
+            self.text(painter, view, label, theme.muted, 0.9)
+            nets[x] = box_at(x, "net")
+            self.arrow(painter, QPointF(x, view.bottom()), QPointF(x, nets[x].top()), theme.muted)
+            self.box(painter, nets[x], name, tint)
 
         # EMA arrow: student weights -> teacher weights.
-        ema_x = x_net
-        self.arrow(painter, QPointF(ema_x, student_y - box_h / 2 - 2), QPointF(ema_x, teacher_y + box_h / 2 + 2),
-                   teacher_tint, 3.0, dashed=True)
-        self.text(painter, QRectF(ema_x + 5 * zoom, teacher_y + box_h / 2, w * 0.08, student_y - teacher_y - box_h),
-                  "EMA", teacher_tint, 0.8, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+        self.arrow(painter, QPointF(nets[student_x].right() + 2, rows["net"]),
+                   QPointF(nets[teacher_x].left() - 2, rows["net"]), teacher_tint, 3.0, dashed=True)
+        self.text(painter, QRectF(student_x, rows["net"] - box_h * 1.2, teacher_x - student_x, box_h * 0.6),
+                  "EMA", teacher_tint, 0.75, True)
 
-        # Teacher: minus the centre (with its bars), then softmax over the teacher temperature.
-        centre_box = at(x_centre, teacher_y, step_w)
+        # Teacher: minus the centre (its bars drawn inside), the running mean written under it.
+        centre_box = box_at(teacher_x, "centre", 1.5)
         self.box(painter, centre_box, "", theme.muted, dimmed=not self.centering)
-        title = "− centre c" if self.centering else "no centering"
-        self.text(painter, QRectF(centre_box.left(), centre_box.top(), centre_box.width(), box_h * 0.4), title,
-                  theme.foreground if self.centering else theme.muted, 0.85, True)
+        title = f"− centre (m {self.center_momentum:g})" if self.centering else "no centering"
+        self.text(painter, QRectF(centre_box.left(), centre_box.top(), centre_box.width(), box_h * 0.6), title,
+                  theme.foreground if self.centering else theme.muted, 0.8, True)
         if self.center is not None and self.centering:
-            self.bars(painter, centre_box.adjusted(6 * zoom, box_h * 0.42, -6 * zoom, -4 * zoom), self.center,
+            self.bars(painter, centre_box.adjusted(6 * zoom, box_h * 0.65, -6 * zoom, -4 * zoom), self.center,
                       theme.muted, symmetric=True)
         self.add_region("centering", centre_box, TIPS["centering"])
-        self.text(painter, QRectF(centre_box.left() - w * 0.01, centre_box.bottom(), centre_box.width() + w * 0.02, h * 0.16),
-                  f"c ← {self.center_momentum:g}·c + {1 - self.center_momentum:.2g}·mean t" if self.centering else "",
-                  theme.muted, 0.7)
-        self.arrow(painter, QPointF(x_net + net_w / 2, teacher_y), QPointF(centre_box.left(), teacher_y), theme.foreground)
+        down(teacher_x, nets[teacher_x], centre_box)
 
+        # Softmax over each temperature, with up and down buttons.
         sharpening = self.teacher_temperature < self.student_temperature
-        for y, name, tint, value, left in (
-                (teacher_y, "teacher_temperature", teacher_tint, self.teacher_temperature, centre_box.right()),
-                (student_y, "student_temperature", student_tint, self.student_temperature, x_net + net_w / 2)):
-            soft_box = at(x_soft, y, step_w)
+        softmax_boxes = {}
+        for x, name, tint, value, above in (
+                (student_x, "student_temperature", student_tint, self.student_temperature, nets[student_x]),
+                (teacher_x, "teacher_temperature", teacher_tint, self.teacher_temperature, centre_box)):
+            soft_box = box_at(x, "softmax", 1.3)
+            softmax_boxes[x] = soft_box
             self.box(painter, soft_box, "", tint)
-            label = f"softmax(·/{value:.3g})"
-            self.text(painter, soft_box.adjusted(2, 2, -soft_box.width() * 0.25, -2), label, None, 0.85, True)
-            buttons = QRectF(soft_box.right() - soft_box.width() * 0.24, soft_box.top() + 3, soft_box.width() * 0.22,
-                             soft_box.height() - 6)
+            label = f"softmax\n(· / {value:.3g})"
+            self.text(painter, soft_box.adjusted(2, 2, -soft_box.width() * 0.27, -2), label, None, 0.85, True)
+            buttons = QRectF(soft_box.right() - soft_box.width() * 0.25, soft_box.top() + 3,
+                             soft_box.width() * 0.22, soft_box.height() - 6)
             up = QRectF(buttons.left(), buttons.top(), buttons.width(), buttons.height() / 2 - 1)
-            down = QRectF(buttons.left(), buttons.center().y() + 1, buttons.width(), buttons.height() / 2 - 1)
-            for button, glyph in ((up, "▲"), (down, "▼")):
+            low = QRectF(buttons.left(), buttons.center().y() + 1, buttons.width(), buttons.height() / 2 - 1)
+            for button, glyph in ((up, "▲"), (low, "▼")):
                 painter.setPen(QtGui.QPen(colour(tint), 1.2 * zoom))
                 painter.setBrush(colour(theme.background))
                 painter.drawRoundedRect(button, 3, 3)
                 self.text(painter, button, glyph, tint, 0.7)
             self.add_region(f"{name}:up", up, TIPS[name])
-            self.add_region(f"{name}:down", down, TIPS[name])
+            self.add_region(f"{name}:down", low, TIPS[name])
             self.add_region(name, soft_box, TIPS[name])
-            self.arrow(painter, QPointF(left, y), QPointF(soft_box.left(), y), theme.foreground)
-            self.arrow(painter, QPointF(soft_box.right(), y), QPointF(x_dist - dist_w / 2, y), theme.foreground)
-        verdict = (f"sharpening ×{self.student_temperature / self.teacher_temperature:.2g}" if sharpening
-                   else "NO sharpening (τt ≥ τs)")
-        self.text(painter, QRectF(x_soft - w * 0.1, teacher_y + box_h / 2, w * 0.2, h * 0.15), verdict,
-                  theme.foreground if sharpening else theme.collapsed, 0.75, not sharpening)
+            down(x, above, soft_box)
+        verdict = (f"sharpening\n×{self.student_temperature / self.teacher_temperature:.2g}" if sharpening
+                   else "NO\nsharpening")
+        sharpening_area = box_at(student_x, "centre", 1.5)
+        sharpening_area.setLeft(student_x + 5 * zoom)
+        self.text(painter, sharpening_area, verdict, theme.foreground if sharpening else theme.collapsed, 0.85, True,
+                  QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
 
         # One sample's two distributions, small.
-        for y, name, tint, values in ((teacher_y, "Pt", teacher_tint, self.teacher_distribution),
-                                      (student_y, "Ps", student_tint, self.student_distribution)):
-            dist_box = at(x_dist, y, dist_w)
+        dists = {}
+        for x, name, tint, values in ((student_x, "Ps, one sample", student_tint, self.student_distribution),
+                                      (teacher_x, "Pt, one sample", teacher_tint, self.teacher_distribution)):
+            dist_box = box_at(x, "dist", 1.4)
+            dists[x] = dist_box
             self.box(painter, dist_box, "", tint)
-            self.text(painter, QRectF(dist_box.left() + 3, dist_box.top(), dist_box.width(), box_h * 0.35), name,
+            self.text(painter, QRectF(dist_box.left() + 4, dist_box.top(), dist_box.width(), box_h * 0.5), name,
                       None, 0.8, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
             if values is not None:
-                self.bars(painter, dist_box.adjusted(5 * zoom, box_h * 0.36, -5 * zoom, -4 * zoom), values, tint)
-        self.text(painter, QRectF(x_dist - w * 0.12, 0, w * 0.24, teacher_y - box_h / 2), "one sample", theme.muted, 0.7)
+                self.bars(painter, dist_box.adjusted(5 * zoom, box_h * 0.5, -5 * zoom, -4 * zoom), values, tint)
+            down(x, softmax_boxes[x], dist_box)
 
-        # The cross-entropy, with the teacher side cut (no gradient) and the student side trained.
-        radius = min(h * 0.2, w * 0.05)
-        loss_centre = QPointF(x_loss, h * 0.5)
-        for y, sign in ((teacher_y, -1), (student_y, 1)):
-            end = loss_centre + QPointF(-radius * 0.8, sign * radius * 0.6)
+        # The cross-entropy: the teacher's side cut (no gradient), the student's side trained.
+        radius = min(h * 0.075, w * 0.14)
+        loss_centre = QPointF(w * 0.5, rows["loss"])
+        for x, sign in ((student_x, -1), (teacher_x, 1)):
+            end = loss_centre + QPointF(sign * radius * 0.75, -radius * 0.65)
             painter.setPen(QtGui.QPen(colour(theme.foreground), 2 * zoom))
-            painter.drawLine(QPointF(x_dist + dist_w / 2, y), QPointF(end.x(), y))
-            self.arrow(painter, QPointF(end.x(), y), end, theme.foreground)
-        cut_x = (x_dist + dist_w / 2 + x_loss - radius) / 2
+            painter.drawLine(QPointF(x, dists[x].bottom()), QPointF(x, end.y()))
+            self.arrow(painter, QPointF(x, end.y()), end, theme.foreground)
+        cut_y = (dists[teacher_x].bottom() + loss_centre.y() - radius * 0.65) / 2
         painter.setPen(QtGui.QPen(colour(theme.collapsed), 3.5 * zoom))
         for offset in (-4 * zoom, 4 * zoom):
-            painter.drawLine(QPointF(cut_x + offset - 5 * zoom, teacher_y + 9 * zoom),
-                             QPointF(cut_x + offset + 5 * zoom, teacher_y - 9 * zoom))
-        self.text(painter, QRectF(cut_x - w * 0.06, 0, w * 0.12, teacher_y - 10 * zoom), "no grad",
-                  theme.collapsed, 0.7, True)
+            painter.drawLine(QPointF(teacher_x - 10 * zoom, cut_y + offset + 5 * zoom),
+                             QPointF(teacher_x + 10 * zoom, cut_y + offset - 5 * zoom))
+        self.text(painter, QRectF(teacher_x + 12 * zoom, cut_y - box_h * 0.5, w - teacher_x - 12 * zoom, box_h),
+                  "no\ngrad", theme.collapsed, 0.75, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
         painter.setPen(QtGui.QPen(colour(theme.foreground), 2.5 * zoom))
         painter.setBrush(colour(theme.panel))
         painter.drawEllipse(loss_centre, radius, radius)
         self.text(painter, QRectF(loss_centre.x() - radius, loss_centre.y() - radius * 0.6, 2 * radius, radius * 1.2),
                   "H(Pt,Ps)", bold=True)
+        self.text(painter, QRectF(0, loss_centre.y() + radius, w, h - loss_centre.y() - radius),
+                  "= h(Pt) + KL(Pt‖Ps)", theme.muted, 0.85)
 
-        # The gradient reaches the student only.
-        offset = box_h * 0.3
-        start = QPointF(x_loss - radius, student_y + offset)
-        for x, width in ((x_dist, dist_w), (x_soft, step_w), (x_net, net_w)):
-            end = QPointF(x + width / 2 + 2 * zoom, student_y + offset)
-            self.arrow(painter, start, end, gradient_tint, 2.0, dashed=True, dash_offset=-self.phase)
-            start = QPointF(x - width / 2 - 2 * zoom, student_y + offset)
-        legend = "gradient ← (animated while training)" if self.training else "gradient ←"
-        self.text(painter, QRectF(x_dist - w * 0.09, teacher_y + box_h / 2, w * 0.18, student_y - teacher_y - box_h),
-                  legend, gradient_tint, 0.7)
+        # The gradient climbs the student's side only.
+        x = student_x - box_w * 0.3
+        bottom = loss_centre.y() - radius * 0.65
+        for box in (dists[student_x], softmax_boxes[student_x], nets[student_x]):
+            self.arrow(painter, QPointF(x, bottom), QPointF(x, box.bottom() + 2 * zoom), gradient_tint, 2.0,
+                       dashed=True, dash_offset=-self.phase)
+            bottom = box.top() - 2 * zoom
+        self.text(painter, QRectF(x + 4 * zoom, dists[student_x].bottom(), student_x - x, loss_centre.y() - dists[student_x].bottom()),
+                  "⇡ gradient", gradient_tint, 0.7, False, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
