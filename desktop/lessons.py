@@ -114,10 +114,10 @@ class Lesson:
 
 
 def _training_specs(page: str):
-    from engine.registry import SIMULATIONS
+    """The page's simulation class (its PARAMS and METRICS), or None for a page that does not train."""
+    from desktop.pages import page as page_description
 
-    simulation = SIMULATIONS.get(page)
-    return None if simulation is None else simulation
+    return page_description(page).simulation_class
 
 
 def _text(value: object, where: str, limit: int, required: bool = False) -> str:
@@ -165,7 +165,7 @@ def _validate_wait(data: object, page: str, where: str) -> Wait:
         if data.get("is") not in words:
             raise LessonError(f"{where}: 'is' must be one of {', '.join(words)}, not {data.get('is')!r}")
         return Wait("verdict", verdict=data["is"], max_steps=max_steps)
-    metrics = simulation.METRICS
+    metrics = getattr(simulation, "METRICS", ())
     if data.get("name") not in metrics:
         raise LessonError(f"{where}: 'name' must be one of {', '.join(metrics)}, not {data.get('name')!r}")
     if ("below" in data) == ("above" in data):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from desktop.ablation_command import add_ablation_parser, center_momenta, run_ablation, teacher_temperatures
+from desktop.commands.ablation import add_ablation_parser, center_momenta, run_ablation, teacher_temperatures
 from desktop.cli import OneLineArgumentParser
 from engine.byol_grid import GUARD_COMBINATIONS, PUBLISHED_OUTCOMES
 

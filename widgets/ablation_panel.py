@@ -378,6 +378,16 @@ class AblationPanel(SimulationPanel):
         self.plots = list(self.member_plots)
         grid.addWidget(self.parts, 0, 0)
 
+    def apply_scenario(self, scenario) -> None:
+        """Also show the scenario's part and steps a cell (controls the base class does not know)."""
+        params = scenario.params
+        for widget, index in ((self.parts, PARTS.index(params.get("part", PARTS[0]))),
+                              (self.steps_per_cell, self.steps_per_cell.findData(params.get("steps_per_cell")))):
+            widget.blockSignals(True)  # the scenario sends every parameter itself, once
+            widget.setCurrentIndex(max(index, 0))
+            widget.blockSignals(False)
+        super().apply_scenario(scenario)
+
     # -- words ----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         if params.get("part") == "dino":

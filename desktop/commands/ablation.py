@@ -16,20 +16,17 @@ and exit code 2. No Qt is imported.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 
 import numpy as np
 
-from desktop.arguments import bounded_number
+from desktop.commands.options import add_json_option, add_seed_option, bounded_number
+from desktop.commands.output import fail, json_safe, print_json, print_table
 from engine.params import ParameterError
 
 MAX_STEPS = 1_000_000
-SEED_MAXIMUM = 2**31 - 1
 GRID_MINIMUM, GRID_MAXIMUM = 2, 24
 STEPS_OPTION = bounded_number("--steps", int, 1, MAX_STEPS)
-SEED_OPTION = bounded_number("--seed", int, 0, SEED_MAXIMUM)
 GRID_SIZE_OPTION = bounded_number("--grid", int, GRID_MINIMUM, GRID_MAXIMUM,
                                   expected="takes two whole numbers R C", subject="--grid sizes")
 KEPT_MOMENTA = (0.9, 0.999)  # DINO's default and App. D's collapsing one: always on the map
@@ -40,11 +37,8 @@ _MOMENTUM_PRIORITY = (0.0, 0.99, 0.5, 0.997)
 # ---- arguments ---------------------------------------------------------------------------------------
 
 
-
-
-
 def add_ablation_parser(commands) -> argparse.ArgumentParser:
-    """Add the `ablation` command to ``commands`` (the subparsers of desktop/cli.py's parser)."""
+    """Add the `ablation` command to ``commands`` (the subparsers of desktop.commands' parser)."""
     from engine.byol_grid import BYOLGrid
     from engine.dino_regime_map import DINORegimeMap
 
@@ -61,8 +55,9 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
                       help="R teacher temperatures (log-spaced) x C centre momenta "
                            "(default 9 x 6; 0.9 and 0.999 are always among the momenta)")
     for sub in (byol, dino):
-        sub.add_argument("--seed", type=SEED_OPTION, default=0, help="seed shared by every run (default 0)")
-        sub.add_argument("--json", action="store_true", help="print one JSON object")
+        add_seed_option(sub, "seed shared by every run")
+        add_json_option(sub)
+    ablation.set_defaults(run=run_ablation)
     return ablation
 
 
@@ -98,24 +93,6 @@ def center_momenta(count: int) -> tuple[float, ...]:
     return tuple(chosen)
 
 
-# ---- JSON --------------------------------------------------------------------------------------------
-
-
-def json_safe(value):
-    """NaN and infinities become null, numpy values plain ones: the output is strict JSON."""
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 # ---- byol --------------------------------------------------------------------------------------------
 
 
@@ -139,14 +116,6 @@ def _number(value, form: str) -> str:
     return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) else format(value, form)
 
 
-def _print_table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(header), *(len(row[i]) for row in rows)) for i, header in enumerate(headers)]
-    print("  ".join(header.ljust(width) for header, width in zip(headers, widths)).rstrip())
-    print("  ".join("-" * width for width in widths))
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-
-
 def print_byol(summary: dict) -> None:
     print(f"BYOL guard grid: 8 runs x {summary['steps']} steps, seed {summary['config']['seed']}, "
           f"{summary['seconds']:.1f} s (batched)")
@@ -160,7 +129,7 @@ def print_byol(summary: dict) -> None:
                      _number(final["knn_accuracy"], ".0%"), verdict,
                      f"{run['published']['outcome']} · {run['published']['source']}",
                      _agrees_text(run["agrees"])])
-    _print_table(["combination", "spread (std x sqrt d)", "eff. rank", "kNN", "verdict",
+    print_table(["combination", "spread (std x sqrt d)", "eff. rank", "kNN", "verdict",
                   "published · source", "agrees"], rows)
     disagreements = [run["name"] for run in summary["runs"] if run["agrees"] is False]
     if disagreements:
@@ -203,7 +172,7 @@ def print_dino(summary: dict) -> None:
                      _number(final["teacher_entropy"], ".2f"), _number(final["usage_entropy"], ".2f"),
                      _number(final["kl_teacher_student"], ".3f"), _number(final["knn_accuracy"], ".0%"),
                      run["regime"]])
-    _print_table(["teacher temp.", "centre mom.", "teacher H", "usage H", "KL(t||s)", "kNN", "regime"], rows)
+    print_table(["teacher temp.", "centre mom.", "teacher H", "usage H", "KL(t||s)", "kNN", "regime"], rows)
     print()
     print("Map (rows: teacher temperature; columns: centre momentum)  "
           "D = one prototype dominates, H = healthy, U = uniform")
@@ -212,7 +181,7 @@ def print_dino(summary: dict) -> None:
     headers = ["temp \\ mom"] + [f"{m:g}" for m in momenta]
     grid_rows = [[f"{t:.4g}"] + [REGIME_LETTERS.get(regime.get((t, m)), "?") for m in momenta]
                  for t in temperatures]
-    _print_table(headers, grid_rows)
+    print_table(headers, grid_rows)
     print()
     print("DINO App. D (ImageNet, 100 epochs), the other setting at DINO's default:")
     points = []
@@ -220,7 +189,7 @@ def print_dino(summary: dict) -> None:
         where = "not on this map" if point["cell"] is None else point["regime"]
         points.append([f"{point['teacher_temperature']:g}", f"{point['center_momentum']:g}",
                        f"{point['outcome']} ({point['top1']:g}%)", where, _agrees_text(point["agrees"])])
-    _print_table(["teacher temp.", "centre mom.", "paper", "toy", "agrees"], points)
+    print_table(["teacher temp.", "centre mom.", "paper", "toy", "agrees"], points)
 
 
 # ---- the command -------------------------------------------------------------------------------------
@@ -235,10 +204,9 @@ def run_ablation(args: argparse.Namespace) -> int:
             grid = tuple(args.grid) if args.grid is not None else None
             summary = dino_summary(args.steps, args.seed, grid)
     except ParameterError as error:
-        sys.stderr.write(f"distill-lab: error: {error}\n")
-        return 2
+        return fail(str(error))
     if args.json:
-        print(json.dumps(json_safe(summary), allow_nan=False))
+        print_json(summary)
     elif args.ablation == "byol":
         print_byol(json_safe(summary))
     else:
