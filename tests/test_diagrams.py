@@ -118,3 +118,34 @@ def test_every_concept_page_has_its_strip_and_diagram(qtbot, window):
         assert panel.lesson_strip.isHidden() and not panel.control_scroll.isHidden()
         window.show_all_controls(page)
         assert not panel.lesson_strip.isHidden()
+
+
+def test_multicrop_page_has_its_strip_and_its_diagram_follows_the_views(qtbot, window):
+    window.show_page("multicrop")
+    panel = window.panels["multicrop"]
+    assert "Key idea" in panel.lesson_strip.key_idea.text()
+    panel.set_num_local(3)
+    assert panel.diagram.num_local == 3 and len(panel.diagram.pairs()) == len(panel.pairs) == 8
+
+
+@pytest.mark.parametrize("page", ["byol", "dino", "multicrop"])
+def test_g_opens_and_closes_the_go_deeper_card(qtbot, window, page):
+    window.show_page(page)
+    qtbot.waitUntil(window.panels[page].isVisible, timeout=3000)  # a newly built page shows at the next turn
+    card = window.panels[page].go_deeper
+    assert card.isHidden()
+    qtbot.keyClick(window, QtCore.Qt.Key_G)
+    assert card.isVisible() and "Sources" in card.browser.toPlainText()
+    assert card.geometry().width() > window.panels[page].width() * 0.8
+    qtbot.keyClick(card.browser, QtCore.Qt.Key_G)  # G again, even with the card's text focused
+    assert card.isHidden()
+    window.panels[page].lesson_strip.button.click()
+    assert card.isVisible()
+    qtbot.keyClick(card.browser, QtCore.Qt.Key_Escape)
+    assert card.isHidden()
+
+
+def test_cheat_sheet_lists_go_deeper_and_the_lesson_keys(qtbot, window):
+    table = window.cheat_sheet._table()
+    assert "Go deeper on this page" in table and "<b>G</b>" in table
+    assert "PgDown" in table and "PgUp" in table

@@ -81,3 +81,17 @@ def page_words(page_key: str, page: QtWidgets.QWidget):
     except PageTextError as error:
         return None, None, f"The page's key idea and go-deeper card are not shown: {error}"
     return LessonStrip(text), GoDeeperCard(text.go_deeper, page), ""
+
+
+def add_concept_extras(page: QtWidgets.QWidget, outer: QtWidgets.QBoxLayout, diagram: QtWidgets.QWidget | None):
+    """For a page that is not a SimulationPanel: its strip on top of ``outer``, its go-deeper card,
+    and ``diagram`` as a band above the page's last item (its drawings). Returns (strip, card)."""
+    strip, card, problem = page_words(page.PAGE_KEY, page)
+    if strip is not None:
+        outer.insertWidget(0, strip)
+        strip.go_deeper_requested.connect(card.toggle)
+    if diagram is not None:
+        outer.insertWidget(outer.count() - 1, diagram)
+    if problem and hasattr(page, "show_message"):
+        page.show_message(problem)
+    return strip, card

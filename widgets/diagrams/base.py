@@ -29,24 +29,34 @@ class Diagram(QtWidgets.QWidget):
     WIDTH = 250  # at zoom 1: a portrait panel beside the plots, which keep the page's height
     MIN_WIDTH = 220
 
+    PORTRAIT = True  # beside the plots; False: a band above the page's drawings
+    BAND_HEIGHT = 130  # at zoom 1, for a band
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.theme, self.zoom = LIGHT, 1.0
         self.regions: dict[str, tuple[QRectF, str]] = {}
         self.paint_count = 0  # tests check a change is redrawn
         self.setMouseTracking(True)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Expanding)
-        self.setMinimumSize(self.MIN_WIDTH, 200)
+        if self.PORTRAIT:
+            self.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Expanding)
+            self.setMinimumSize(self.MIN_WIDTH, 200)
+        else:
+            self.setSizePolicy(QtWidgets.QSizePolicy.Expanding, QtWidgets.QSizePolicy.Fixed)
+            self.setMinimumWidth(400)
 
     # -- look ------------------------------------------------------------------------------------
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
-        # Barely wider with the zoom: at 1.5x on 1280 pixels the plots beside it need the width.
-        self.setFixedWidth(round(self.WIDTH * (1 + 0.1 * (zoom - 1))))
+        if self.PORTRAIT:
+            # Barely wider with the zoom: at 1.5x on 1280 pixels the plots beside it need the width.
+            self.setFixedWidth(round(self.WIDTH * (1 + 0.1 * (zoom - 1))))
+        else:
+            self.setFixedHeight(round(self.BAND_HEIGHT * (1 + 0.3 * (zoom - 1))))
         self.update()
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
-        return QtCore.QSize(self.WIDTH, 400)
+        return QtCore.QSize(self.WIDTH, 400) if self.PORTRAIT else QtCore.QSize(800, self.BAND_HEIGHT)
 
     def scaled_font(self, scale: float = 1.0, bold: bool = False) -> QtGui.QFont:
         font = QtGui.QFont(self.fontInfo().family())

@@ -22,9 +22,12 @@ class _View:
 class MultiCropDiagram(Diagram):
     """Crops -> teacher (globals) and student (all) -> the loss's pairs."""
 
+    PORTRAIT = False
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.num_global, self.num_local = 2, 8
+        self.setFixedHeight(self.BAND_HEIGHT)
 
     def set_counts(self, num_global: int, num_local: int) -> None:
         self.num_global, self.num_local = int(num_global), int(num_local)
@@ -56,7 +59,7 @@ class MultiCropDiagram(Diagram):
         per_row = max(1, int((crops_right - w * 0.01) // (small + 4 * zoom)))
         for j, name in enumerate(locals_drawn):
             row, col = divmod(j, per_row)
-            positions[name] = QRectF(w * 0.01 + col * (small + 4 * zoom), h * 0.58 + row * (small + 4 * zoom),
+            positions[name] = QRectF(w * 0.01 + col * (small + 4 * zoom), h * 0.63 + row * (small + 4 * zoom),
                                      small, small)
         for name, r in positions.items():
             is_global = name.startswith("G")
@@ -70,7 +73,7 @@ class MultiCropDiagram(Diagram):
         self.text(painter, QRectF(0, 0, crops_right, h * 0.11), f"{self.num_global} global (224 px)", global_tint,
                   0.75, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
         local_label = f"{self.num_local} local (96 px)" + ("" if self.num_local <= MAX_DRAWN_LOCALS else ", first 10 drawn")
-        self.text(painter, QRectF(0, h * 0.47, crops_right, h * 0.11), local_label, local_tint, 0.75, True,
+        self.text(painter, QRectF(0, h * 0.505, crops_right, h * 0.11), local_label, local_tint, 0.75, True,
                   QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
 
         # Teacher (globals only) and student (every view).
