@@ -27,7 +27,7 @@ class Diagram(QtWidgets.QWidget):
     region_wheeled = QtCore.Signal(str, int)
 
     WIDTH = 250  # at zoom 1: a portrait panel beside the plots, which keep the page's height
-    MIN_WIDTH = 220
+    MIN_WIDTH = 170  # on a crowded page (zoom 2 on 1280 pixels) it gives way before the page overflows
 
     PORTRAIT = True  # beside the plots; False: a band above the page's drawings
     BAND_HEIGHT = 130  # at zoom 1, for a band
@@ -50,7 +50,7 @@ class Diagram(QtWidgets.QWidget):
         self.theme, self.zoom = theme, zoom
         if self.PORTRAIT:
             # Barely wider with the zoom: at 1.5x on 1280 pixels the plots beside it need the width.
-            self.setFixedWidth(round(self.WIDTH * (1 + 0.1 * (zoom - 1))))
+            self.setMaximumWidth(round(self.WIDTH * (1 + 0.1 * (zoom - 1))))
         else:
             self.setFixedHeight(round(self.BAND_HEIGHT * (1 + 0.3 * (zoom - 1))))
         self.update()

@@ -118,7 +118,7 @@ class BYOLDiagram(Diagram):
         self.arrow(painter, QPointF(start.x(), student_end.y()), student_end, theme.foreground)
 
         # Teacher column: its own encoder and projector, or the student's again without EMA.
-        suffix = "" if ema else " (= student)"
+        suffix = "" if ema else "\n= student"
         self.box(painter, box_at(teacher_x, "encoder"), "encoder" + suffix, teacher_tint)
         self.box(painter, box_at(teacher_x, "projector"), "projector" + suffix, teacher_tint)
         down(teacher_x, "encoder", "projector")
