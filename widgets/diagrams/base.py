@@ -37,6 +37,7 @@ class Diagram(QtWidgets.QWidget):
         self.theme, self.zoom = LIGHT, 1.0
         self.regions: dict[str, tuple[QRectF, str]] = {}
         self.paint_count = 0  # tests check a change is redrawn
+        self._fonts: dict[tuple, QtGui.QFont] = {}
         self.setMouseTracking(True)
         if self.PORTRAIT:
             self.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Expanding)
@@ -67,6 +68,13 @@ class Diagram(QtWidgets.QWidget):
     def fitted_font(self, text: str, width: float, height: float, scale: float = 1.0,
                     bold: bool = False) -> QtGui.QFont:
         """The largest font up to ``scale`` in which ``text`` (lines split on \\n) fits the box."""
+        # Measuring text is most of a frame's cost: the same label in the same box is measured once.
+        key = (text, round(width), round(height), scale, bold, self.zoom)
+        cached = self._fonts.get(key)
+        if cached is not None:
+            return cached
+        if len(self._fonts) > 500:
+            self._fonts.clear()
         font = self.scaled_font(scale, bold)
         lines = text.split("\n")
         for _ in range(12):
@@ -75,6 +83,7 @@ class Diagram(QtWidgets.QWidget):
             if wide <= width and metrics.height() * len(lines) <= height or font.pointSizeF() <= 6:
                 break
             font.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
+        self._fonts[key] = font
         return font
 
     # -- painting --------------------------------------------------------------------------------
