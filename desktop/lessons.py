@@ -24,11 +24,11 @@ at that step (and says so). When the event comes, training pauses so the hall ca
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.data_files import parse_json_text, read_text_file
 from engine.params import ParameterError
 
 FORMAT = "distill-lab lesson"
@@ -241,43 +241,14 @@ def validate_lesson(data: object, source: str = "lesson") -> Lesson:
     return Lesson(name, tuple(validated))
 
 
-def _reject_constants(token: str):
-    raise ValueError(f"{token} is not allowed in a lesson")
-
-
 def parse_lesson(text: str, source: str = "lesson") -> Lesson:
-    if not text.strip():
-        raise LessonError(f"{source}: the file is empty")
-    try:
-        data = json.loads(text, parse_constant=_reject_constants)
-    except ValueError as error:
-        raise LessonError(f"{source}: not valid JSON ({error})") from None
-    return validate_lesson(data, source)
+    return validate_lesson(parse_json_text(text, source, "lesson", LessonError), source)
 
 
 def load_lesson(path: str | Path) -> Lesson:
     """Read a lesson file; every failure is a LessonError with a readable message."""
     path = Path(path)
-    name = path.name
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # bounded: a device or a growing file is not read on and on
-    except FileNotFoundError:
-        raise LessonError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise LessonError(f"{name}: is a folder, not a lesson file") from None
-    except PermissionError:
-        raise LessonError(f"{name}: cannot be read (permission denied)") from None
-    except OSError as error:
-        raise LessonError(f"{name}: cannot be read ({error.strerror})") from None
-    if size > MAX_BYTES or len(raw) > MAX_BYTES:
-        raise LessonError(f"{name}: too large for a lesson (at most {MAX_BYTES // 1024} KiB)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LessonError(f"{name}: not a text file (not UTF-8)") from None
-    lesson = parse_lesson(text, name)
+    lesson = parse_lesson(read_text_file(path, "lesson", LessonError, MAX_BYTES), path.name)
     return Lesson(lesson.name, lesson.steps, path)
 
 

@@ -5,13 +5,12 @@ from PySide6 import QtCore, QtWidgets
 
 from widgets.diagrams.multicrop_diagram import MultiCropDiagram
 from widgets.theme import DARK, LIGHT
-from window_helpers import open_window, wait_snapshot
+from window_helpers import new_window, wait_snapshot
 
 
 @pytest.fixture
 def window(qtbot):
-    window = open_window(qtbot, theme=LIGHT, zoom=1.0)
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    window = new_window(qtbot)
     yield window
     window.shutdown()
 

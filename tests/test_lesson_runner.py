@@ -7,8 +7,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from desktop.lessons import lesson_for_page, parse_lesson
-from widgets.theme import LIGHT
-from window_helpers import open_window
+from window_helpers import new_window
 
 QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": "byol", "steps": [
     {"title": "Train a little", "say": "Thirty steps.", "do": {"params": {"stop_gradient": False},
@@ -22,8 +21,7 @@ QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": 
 
 @pytest.fixture
 def window(qtbot):
-    window = open_window(qtbot, theme=LIGHT, zoom=1.0)
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    window = new_window(qtbot)
     yield window
     window.shutdown()
 

@@ -38,6 +38,9 @@ class Diagram(QtWidgets.QWidget):
         self.regions: dict[str, tuple[QRectF, str]] = {}
         self.paint_count = 0  # tests check a change is redrawn
         self._fonts: dict[tuple, QtGui.QFont] = {}
+        self.step = 0
+        self.training = False  # the step count moved since the last snapshot
+        self.phase = 0.0  # the dashes of the gradient's path march while training
         self.setMouseTracking(True)
         if self.PORTRAIT:
             self.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Expanding)
@@ -85,6 +88,13 @@ class Diagram(QtWidgets.QWidget):
             font.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
         self._fonts[key] = font
         return font
+
+    def advance(self, step: int) -> None:
+        """A new snapshot at ``step``: training if the step moved on (then the dashes march)."""
+        self.training = step > self.step
+        if self.training:
+            self.phase = (self.phase + 1.5) % 5.0
+        self.step = step
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -28,9 +28,6 @@ class BYOLDiagram(Diagram):
         self.ema_momentum = 0.99
         self.student_spread: float | None = None  # std of q/|q| × √d, the student's output
         self.teacher_spread: float | None = None  # std of z'/|z'| × √d, the teacher's output
-        self.step = 0
-        self.training = False  # the step count moved since the last snapshot
-        self.phase = 0.0
 
     # -- state from the page ---------------------------------------------------------------------
     def set_guard(self, name: str, value: object) -> None:
@@ -43,11 +40,7 @@ class BYOLDiagram(Diagram):
         self.update()
 
     def show_snapshot(self, snapshot: dict) -> None:
-        step = snapshot["step"]
-        self.training = step > self.step
-        if self.training:
-            self.phase = (self.phase + 1.5) % 5.0  # the dashes march from the loss backwards
-        self.step = step
+        self.advance(snapshot["step"])
         root_d = math.sqrt(snapshot["dim"])
         latest = snapshot["latest"]
         student = snapshot.get("prediction_std_normalized", latest.get("std_normalized"))

@@ -30,9 +30,6 @@ class DINODiagram(Diagram):
         self.teacher_distribution: np.ndarray | None = None
         self.student_distribution: np.ndarray | None = None
         self.teacher_temperature_now: float | None = None
-        self.step = 0
-        self.training = False
-        self.phase = 0.0
 
     # -- state from the page ---------------------------------------------------------------------
     def set_param(self, name: str, value: object) -> None:
@@ -45,11 +42,7 @@ class DINODiagram(Diagram):
         self.update()
 
     def show_snapshot(self, snapshot: dict) -> None:
-        step = snapshot["step"]
-        self.training = step > self.step
-        if self.training:
-            self.phase = (self.phase + 1.5) % 5.0
-        self.step = step
+        self.advance(snapshot["step"])
         self.center = snapshot["center"]
         self.teacher_distribution = snapshot["teacher_distribution"]
         self.student_distribution = snapshot["student_distribution"]
