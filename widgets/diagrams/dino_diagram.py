@@ -76,11 +76,12 @@ class DINODiagram(Diagram):
         self.text(painter, QRectF(0, 0, w * 0.5, rows["title"] * 2), "student", student_tint, 0.95, True)
         self.text(painter, QRectF(w * 0.5, 0, w * 0.5, rows["title"] * 2), "teacher", teacher_tint, 0.95, True)
         nets = {}
-        for x, label, tint, name in ((student_x, "view 2", student_tint, "student net"),
-                                     (teacher_x, "view 1", teacher_tint, "teacher net")):
+        for x, label, tint, name in ((student_x, "view 2", student_tint, "student\nnet"),
+                                     (teacher_x, "view 1", teacher_tint, "teacher\nnet")):
             view = QRectF(x - box_w / 2, rows["view"] - box_h * 0.4, box_w, box_h * 0.8)
             self.text(painter, view, label, theme.muted, 0.9)
-            nets[x] = box_at(x, "net")
+            # Narrower than the other boxes: the EMA arrow between the two nets needs the gap.
+            nets[x] = box_at(x, "net", 1.2).adjusted(box_w * 0.12, 0, -box_w * 0.12, 0)
             self.arrow(painter, QPointF(x, view.bottom()), QPointF(x, nets[x].top()), theme.muted)
             self.box(painter, nets[x], name, tint)
 
@@ -128,10 +129,12 @@ class DINODiagram(Diagram):
             down(x, above, soft_box)
         verdict = (f"sharpening\n×{self.student_temperature / self.teacher_temperature:.2g}" if sharpening
                    else "NO\nsharpening")
-        sharpening_area = box_at(student_x, "centre", 1.5)
-        sharpening_area.setLeft(student_x + 5 * zoom)
-        self.text(painter, sharpening_area, verdict, theme.foreground if sharpening else theme.collapsed, 0.85, True,
-                  QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+        # A label on the student's arrow, over a patch of background so the arrow does not cross it.
+        label_area = box_at(student_x, "centre", 1.2).adjusted(box_w * 0.08, 0, -box_w * 0.08, 0)
+        painter.setPen(QtCore.Qt.NoPen)
+        painter.setBrush(colour(theme.background))
+        painter.drawRect(label_area)
+        self.text(painter, label_area, verdict, theme.foreground if sharpening else theme.collapsed, 0.85, True)
 
         # One sample's two distributions, small.
         dists = {}
@@ -176,5 +179,5 @@ class DINODiagram(Diagram):
             self.arrow(painter, QPointF(x, bottom), QPointF(x, box.bottom() + 2 * zoom), gradient_tint, 2.0,
                        dashed=True, dash_offset=-self.phase)
             bottom = box.top() - 2 * zoom
-        self.text(painter, QRectF(x + 4 * zoom, dists[student_x].bottom(), student_x - x, loss_centre.y() - dists[student_x].bottom()),
-                  "⇡ gradient", gradient_tint, 0.7, False, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
+        self.text(painter, QRectF(0, loss_centre.y() - radius * 0.2, loss_centre.x() - radius - 3 * zoom, radius * 1.2),
+                  "⇡ gradient", gradient_tint, 0.75, self.training, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
