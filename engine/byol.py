@@ -237,14 +237,16 @@ class BYOLSimulation(Simulation):
     def _branch_spreads(self, projection: np.ndarray) -> dict[str, float]:
         """The spread of each branch's output on the evaluation set, for the live diagram: the
         student's prediction q and the teacher's projection z' (the two sides of the loss)."""
-        prediction = projection @ self.predictor_weights if self.params["predictor"] else projection
-        if self.params["ema"]:
-            hidden, _ = mlp_forward(self.teacher_encoder, self.eval_inputs)
-            teacher, _ = mlp_forward(self.teacher_projector, hidden)
-        else:
-            teacher = projection  # the teacher is the student
-        return {"prediction_std_normalized": std_normalized(prediction),
-                "teacher_std_normalized": std_normalized(teacher)}
+        # After a divergence the weights hold the last finite state but may overflow here: NaN then.
+        with np.errstate(all="ignore"):
+            prediction = projection @ self.predictor_weights if self.params["predictor"] else projection
+            if self.params["ema"]:
+                hidden, _ = mlp_forward(self.teacher_encoder, self.eval_inputs)
+                teacher, _ = mlp_forward(self.teacher_projector, hidden)
+            else:
+                teacher = projection  # the teacher is the student
+            return {"prediction_std_normalized": float(std_normalized(prediction)),
+                    "teacher_std_normalized": float(std_normalized(teacher))}
 
     def snapshot(self) -> dict:
         """Fresh arrays for the panels: they never see the live training state."""

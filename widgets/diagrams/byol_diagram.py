@@ -177,7 +177,7 @@ class BYOLDiagram(Diagram):
         # Live readout beside each branch's output: its spread (× 1/√d; below 0.3 the page says collapsed).
         for x, value, tint, align in ((student_x + box_w * 0.05, self.student_spread, student_tint, QtCore.Qt.AlignLeft),
                                       (teacher_x - box_w * 0.05, self.teacher_spread, teacher_tint, QtCore.Qt.AlignRight)):
-            if value is None:
+            if value is None or not math.isfinite(value):
                 continue
             area = QRectF(x, rows["readout"] - box_h * 0.55, w * 0.22, box_h) if align == QtCore.Qt.AlignLeft \
                 else QRectF(x - w * 0.22, rows["readout"] - box_h * 0.55, w * 0.22, box_h)
