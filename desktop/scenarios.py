@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.safe_read import FileRefused, parse_json, read_bounded
+from desktop.data_files import parse_json_text, read_text_file
 from engine.params import ParameterError, validate_params
 
 FORMAT = "distill-lab scenario"
@@ -133,34 +133,14 @@ MAX_DEPTH = 8  # a scenario nests three levels (a scale range in params in the f
 
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     """Parse and validate scenario text (plain data only: bounded nesting, integers and no NaN)."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: the file is empty")
-    try:
-        data = parse_json(text, MAX_DEPTH)
-    except ValueError as error:
-        raise ScenarioError(f"{source}: not valid JSON ({error})") from None
-    return validate_scenario(data, source)
+    return validate_scenario(parse_json_text(text, source, "scenario", ScenarioError, MAX_DEPTH), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file; every failure is a ScenarioError with a readable message. A FIFO,
     device or socket is refused at once, never opened for a blocking read."""
     path = Path(path)
-    name = path.name
-    try:
-        raw = read_bounded(path, MAX_BYTES)
-    except FileRefused as error:
-        text = str(error)
-        if text.startswith("is larger than"):
-            text = f"is too large for a scenario (at most {MAX_BYTES // 1024} KiB)"
-        elif text.startswith("there is no such file"):
-            text = "no such file"
-        raise ScenarioError(f"{name}: {text}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{name}: not a text file (not UTF-8)") from None
-    scenario = parse_scenario(text, name)
+    scenario = parse_scenario(read_text_file(path, "scenario", ScenarioError, MAX_BYTES), path.name)
     return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)
 
 
