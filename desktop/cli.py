@@ -15,6 +15,7 @@ from desktop.ablation_command import add_ablation_parser, run_ablation
 from desktop.arguments import bounded_number
 from desktop.bench_command import add_bench_parser, run_bench
 from desktop.crops_command import add_crops_parser, run_crops
+from desktop.record_command import add_record_parser, run_record
 from engine.params import ParameterError, spec_table
 from engine.registry import SIMULATIONS
 
@@ -68,6 +69,7 @@ def build_parser() -> OneLineArgumentParser:
     add_crops_parser(commands)
     add_ablation_parser(commands)
     add_bench_parser(commands)
+    add_record_parser(commands, STEPS_OPTION, _parse_size)
 
     shot = commands.add_parser("screenshot", help="render a page offscreen to a PNG")
     shot.add_argument("output", help="PNG file to write")
@@ -210,6 +212,8 @@ def _dispatch(argv: list[str] | None) -> int:
         return run_ablation(args)
     if args.command == "bench":
         return run_bench(args)
+    if args.command == "record":
+        return run_record(args, _parse_settings)
     from desktop.app import run_app
 
     return run_app()
