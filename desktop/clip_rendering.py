@@ -88,18 +88,20 @@ def find_part(panel, name: str):
 
 def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: int | None,
                 settings: dict, changes: list[tuple[int, str, object]], scenario, fps: int,
-                scale: float, speed: float, part: str) -> ClipResult:
+                scale: float, speed: float, part: str, theme: str | None = None,
+                zoom: float | None = None) -> ClipResult:
     """Train ``page_key`` from a fresh start and write ``steps`` steps of it as a clip."""
     from desktop.app import application
-    from desktop.pages import all_pages
+    from desktop.pages import page as find_page
     from desktop.settings import ZOOM_STEPS, app_settings, read_float
     from widgets.theme import LIGHT, THEMES
 
     app = application()
-    page = next(page for page in all_pages() if page.key == page_key)
+    page = find_page(page_key)
     stored = app_settings()
-    theme = THEMES.get(str(stored.value("view/theme", LIGHT.name)), LIGHT)
-    zoom = read_float(stored, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
+    theme = THEMES[theme] if theme else THEMES.get(str(stored.value("view/theme", LIGHT.name)), LIGHT)
+    if zoom is None:
+        zoom = read_float(stored, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
     controller = SteppedController(page.simulation_class())
     panel = page.panel_class(controller, theme)
     try:
