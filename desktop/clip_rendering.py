@@ -117,7 +117,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
         _settle(app)
 
         total = page.simulation_class.DEFAULT_STEPS if steps is None else steps
-        frames = int(math.floor(total * fps / speed + 1e-9)) + 1
+        frames = int(math.ceil(total * fps / speed - 1e-9)) + 1  # the last frame shows step ``total``
         dimensions = frame_size(widget, scale)
         writer = open_clip(output, (dimensions.width(), dimensions.height()), fps)
         encoder = FrameEncoder(writer)
@@ -137,7 +137,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
         return ClipResult(output, writer.frames, writer.slots / fps,
                           output.stat().st_size if output.exists() else 0, 0, encoder.error,
                           dimensions.width(), dimensions.height(), simulation.step_count,
-                          simulation.diverged_at_step)
+                          getattr(simulation, "diverged_at_step", None))
     finally:
         panel.close()
         panel.deleteLater()

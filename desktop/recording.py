@@ -66,7 +66,7 @@ def render_frame(widget: QtWidgets.QWidget, size: QtCore.QSize) -> QtGui.QImage:
     image.setDevicePixelRatio(ratio)
     offset = QtCore.QPoint(int((size.width() / ratio - widget.width()) / 2),
                            int((size.height() / ratio - widget.height()) / 2))
-    widget.render(image, offset)
+    QtWidgets.QWidget.render(widget, image, offset)  # a plot's QGraphicsView.render means a scene
     return image
 
 

@@ -100,6 +100,9 @@ def run_record(args: argparse.Namespace) -> int:
         return fail(f"{result.error}; the clip stops after {result.frames} frames", 1)
     print(f"wrote {result.path} ({result.width}x{result.height}, {result.frames} frames, "
           f"{result.seconds:.1f} s at {args.fps} fps, {result.bytes / 1e6:.2f} MB; steps 0 to {result.last_step})")
+    if args.part == "page" and (result.width, result.height) != (size[0] * args.scale, size[1] * args.scale):
+        print(f"the page needs at least {result.width // args.scale}x{result.height // args.scale} "
+              "points: recorded at that size")
     if result.diverged_at_step is not None:
         print(f"training diverged at step {result.diverged_at_step}; the clip shows it")
     return 0
