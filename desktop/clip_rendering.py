@@ -112,7 +112,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
         if scenario is not None:
             panel.apply_scenario(scenario)
         for name, value in settings.items():
-            panel.apply_param(name, value)
+            _apply(panel, controller, name, value)
         controller.reset(None)  # a fresh start with every setting in place (the seed included)
         _settle(app)
 
@@ -127,7 +127,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
             while pending and pending[0][0] <= target:
                 at, name, value = pending.pop(0)
                 controller.advance_to(at)
-                panel.apply_param(name, value)
+                _apply(panel, controller, name, value)
             controller.advance_to(target)
             _settle(app)
             if not encoder.submit(render_frame(widget, dimensions), index, wait=True):
@@ -141,6 +141,17 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
     finally:
         panel.close()
         panel.deleteLater()
+
+
+def _apply(panel, controller, name: str, value) -> None:
+    """A parameter set as the page's control would set it; one without a control (the seed, the
+    batch size) goes straight to the simulation."""
+    if name in getattr(panel, "controls", {}):
+        panel.apply_param(name, value)
+    else:
+        controller.set_param(name, value)
+        if name == "seed" and hasattr(panel, "transport"):
+            panel.transport.seed.setValue(int(value))
 
 
 def _settle(app) -> None:

@@ -354,6 +354,7 @@ class FrameEncoder:
         self.error = ""
         self.kept = True
         self.dropped = 0
+        self.encode_cpu_seconds = 0.0  # the encoder thread's CPU time (what it would cost the GUI)
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
         self._thread = threading.Thread(target=self._run, name="recording-encoder", daemon=True)
         self._thread.start()
@@ -390,10 +391,12 @@ class FrameEncoder:
                         self.writer.add(pending[0], last - pending[1])
                     self.writer.close()
                     return
+                begin = time.thread_time()
                 frame = image_to_rgb(image)
                 if pending is not None:
                     self.writer.add(pending[0], max(1, slot - pending[1]))
                 pending = (frame, slot)
+                self.encode_cpu_seconds += time.thread_time() - begin
             except Exception as error:  # noqa: BLE001  (any failure: one message, training goes on)
                 self.error = write_failure(self.writer.path, error)
                 self.kept = self.writer.abort()
@@ -424,6 +427,8 @@ class Recorder(QtCore.QObject):
         self.fps = DEFAULT_FPS
         self.path: Path | None = None
         self.capture_seconds = 0.0  # GUI time spent painting frames (for the benchmark)
+        self.capture_cpu_seconds = 0.0
+        self.encode_cpu_seconds = 0.0
 
     @property
     def recording(self) -> bool:
@@ -445,7 +450,7 @@ class Recorder(QtCore.QObject):
         self._encoder = FrameEncoder(writer)
         self._started = time.perf_counter()
         self._last_slot = -1
-        self.capture_seconds = 0.0
+        self.capture_seconds = self.capture_cpu_seconds = 0.0
         self.capture()
         self._timer.start(max(1, int(1000 / fps)))
 
@@ -459,9 +464,10 @@ class Recorder(QtCore.QObject):
             return
         slot = int((time.perf_counter() - self._started) * self.fps)
         if slot > self._last_slot:
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
             image = render_frame(self._widget, self._size)
             self.capture_seconds += time.perf_counter() - begin
+            self.capture_cpu_seconds += time.thread_time() - begin_cpu
             if encoder.submit(image, slot):
                 self._last_slot = slot
         self.tick.emit(self.elapsed())
@@ -477,6 +483,7 @@ class Recorder(QtCore.QObject):
         encoder, self._encoder = self._encoder, None
         end_slot = max(self._last_slot + 1, int((time.perf_counter() - self._started) * self.fps))
         encoder.finish(end_slot)
+        self.encode_cpu_seconds = encoder.encode_cpu_seconds
         error = error or encoder.error
         writer = encoder.writer
         size = self.path.stat().st_size if self.path.exists() else 0

@@ -31,6 +31,13 @@ def test_a_change_mid_run_reaches_the_page(tmp_path):
     assert not np.array_equal(np.asarray(plain.convert("RGB")), np.asarray(switched.convert("RGB")))
 
 
+def test_a_parameter_without_a_control_is_set_too(tmp_path):
+    args = ["--steps", "0", *SMALL]
+    assert main(["record", str(tmp_path / "seed0.gif"), *args]) == 0
+    assert main(["record", str(tmp_path / "seed7.gif"), *args, "--set", "seed=7"]) == 0
+    assert (tmp_path / "seed0.gif").read_bytes() != (tmp_path / "seed7.gif").read_bytes()
+
+
 def test_one_plot_alone(tmp_path):
     assert main(["record", str(tmp_path / "loss.gif"), "--steps", "20", "--part", "loss", *SMALL]) == 0
     width, height = Image.open(tmp_path / "loss.gif").size
