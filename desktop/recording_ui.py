@@ -131,7 +131,7 @@ class RecordingControl(QtCore.QObject):
             return False
         self.last_error = ""
         what = "the page" if widget is parts[WHOLE_PAGE] else f"the plot {options['part']}"
-        self.window.statusBar().showMessage(f"Recording {what} to {path} (Ctrl+R stops)", 4000)
+        self.window.statusBar().showMessage(f"Recording {what} to {Path(path).name} (Ctrl+R stops)", 4000)
         self.marker.show()
         self._show_elapsed(0.0)
         return True
