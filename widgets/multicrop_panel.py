@@ -13,6 +13,7 @@ from PySide6 import QtWidgets
 from engine.multicrop import CropView
 from engine.multicrop_training import MULTICROP_TRAINING_PARAMS
 from widgets.control_column import HideableControl
+from widgets.diagrams.multicrop_diagram import MultiCropDiagram
 from widgets.image_loading import IMAGE_FILE_FILTER, array_to_qimage
 from widgets.multicrop_canvases import PairMatrixCanvas, PhotoCanvas
 from widgets.panel_base import SimulationPanel
@@ -127,17 +128,19 @@ class MultiCropPanel(SimulationPanel):
         grid.addWidget(self.photo, 1, 0)
         grid.addWidget(self.matrix, 1, 1)
         grid.addWidget(self.distribution_plot, 1, 2)
-        # Issue 16's key-idea strip and mechanism diagram go in this row (empty until then).
-        self.lesson_slot = QtWidgets.QVBoxLayout()
-        grid.addLayout(self.lesson_slot, 2, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
         self.photo.clicked.connect(self._on_crop_clicked)
 
+    def build_diagram(self) -> MultiCropDiagram:
+        """The mechanism band above the plots: crops -> teacher (globals) and student (all) -> pairs."""
+        return MultiCropDiagram()
+
     def hideable_controls(self) -> list[HideableControl]:
         """The base column's controls, and the photo box (N still resamples when it is hidden)."""
         controls = super().hideable_controls()
-        controls.insert(-1, HideableControl("photos", "Photos: shown, resample, open", (self.photos_box,)))
+        help_index = next(i for i, control in enumerate(controls) if control.key == "help")
+        controls.insert(help_index, HideableControl("photos", "Photos: shown, resample, open", (self.photos_box,)))
         return controls
 
     # -- actions --------------------------------------------------------------------------
@@ -231,6 +234,7 @@ class MultiCropPanel(SimulationPanel):
             self._drawn_photo_key = key
             self.photo.set_views(array_to_qimage(snapshot["display_photo"]), views)
             self.matrix.set_views(views)
+            self.diagram.set_views(views)
         guesses = snapshot["local_guess"]
         marks = ["", ""] + [RIGHT if guess == snapshot["display_index"] else WRONG for guess in guesses]
         self.photo.set_marks(marks, 2 + snapshot["chosen_local"] if snapshot["chosen_local"] >= 0 else -1)
