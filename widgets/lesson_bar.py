@@ -27,7 +27,7 @@ class LessonBar(QtWidgets.QFrame):
         self.status = QtWidgets.QLabel()
         self.status.setObjectName("lessonStatus")
         for label in (self.heading, self.words, self.status):
-            label.setWordWrap(True)
+            label.setWordWrap(label is not self.status)
             label.setTextFormat(QtCore.Qt.RichText)
         self.previous_button = QtWidgets.QPushButton("◀ Back")
         self.previous_button.setToolTip("Previous step (PageUp)")
@@ -37,14 +37,18 @@ class LessonBar(QtWidgets.QFrame):
         self.end_button.setToolTip("End the lesson")
         text = QtWidgets.QVBoxLayout()
         text.setSpacing(1)
-        for label in (self.heading, self.words, self.status):
-            text.addWidget(label)
+        heading_row = QtWidgets.QHBoxLayout()
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.status, 0, QtCore.Qt.AlignRight)  # the wait's state beside the step
+        text.addLayout(heading_row)
+        text.addWidget(self.words)
         buttons = QtWidgets.QVBoxLayout()
         buttons.addWidget(self.next_button)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.previous_button)
         row.addWidget(self.end_button)
         buttons.addLayout(row)
+        buttons.addStretch(1)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(text, 1)
@@ -55,10 +59,11 @@ class LessonBar(QtWidgets.QFrame):
         self.hide()
 
     def show_step(self, lesson_name: str, number: int, count: int, title: str, say: str, watch: str) -> None:
-        self.heading.setText(f"<b>Step {number} of {count}: {html.escape(title)}</b>"
-                             f" · lesson: {html.escape(lesson_name)}")
+        self.heading.setText(f"<b>Step {number} of {count}: {html.escape(title)}</b>")
+        self.heading.setToolTip(f"Lesson: {lesson_name}")
+        # What to say is the lecturer's prompt (smaller); what to watch is for the hall.
         watch_text = f"<br><b>Watch:</b> {html.escape(watch)}" if watch else ""
-        self.words.setText(f"{html.escape(say)}{watch_text}")
+        self.words.setText(f"<span style='font-size:small'>{html.escape(say)}</span>{watch_text}")
         self.previous_button.setEnabled(number > 1)
         self.next_button.setText("Finish ■" if number == count else "Next ▶")
         self.show()
