@@ -1,44 +1,36 @@
-"""Reading the small JSON files a lecturer writes (scenarios, lessons): bounded, decoded and parsed
-once, every failure one message naming the file. Read as data, never executed. No Qt."""
+"""Reading the small JSON files a lecturer writes (scenarios, lessons): regular files only, read
+without blocking, bounded in size, nesting and integer length (desktop/safe_read.py), decoded and
+parsed once, every failure one message naming the file. Read as data, never executed. No Qt."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from desktop.safe_read import FileRefused, parse_json, read_bounded
 
-def parse_json_text(text: str, source: str, kind: str, error: type[Exception]) -> object:
-    """JSON from ``text``; NaN and Infinity are refused (they are not JSON)."""
+
+def parse_json_text(text: str, source: str, kind: str, error: type[Exception], max_depth: int) -> object:
+    """Plain data from JSON ``text``: deep nesting, huge integers and NaN/Infinity are refused."""
     if not text.strip():
         raise error(f"{source}: the file is empty")
-
-    def reject_constants(token: str):
-        raise ValueError(f"{token} is not allowed in a {kind}")
-
     try:
-        return json.loads(text, parse_constant=reject_constants)
+        return parse_json(text, max_depth)
     except ValueError as problem:
         raise error(f"{source}: not valid JSON ({problem})") from None
 
 
 def read_text_file(path: Path, kind: str, error: type[Exception], max_bytes: int) -> str:
-    """The UTF-8 text of a file of at most ``max_bytes``; reads are bounded, so even a device or a
-    growing file is refused rather than read on and on."""
+    """The UTF-8 text of a regular file of at most ``max_bytes``; a FIFO, device, socket or folder
+    is refused at once, never opened for a blocking read."""
     name = path.name
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-        if size > max_bytes or len(raw) > max_bytes:
-            shown = f"{size:,} bytes" if size > max_bytes else f"more than {max_bytes:,} bytes"
-            raise error(f"{name}: {shown} is too large for a {kind} (at most {max_bytes // 1024} KiB)")
-    except FileNotFoundError:
-        raise error(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{name}: is a folder, not a {kind} file") from None
-    except PermissionError:
-        raise error(f"{name}: cannot be read (permission denied)") from None
-    except OSError as problem:
-        raise error(f"{name}: cannot be read ({problem.strerror})") from None
+        raw = read_bounded(path, max_bytes)
+    except FileRefused as refusal:
+        text = str(refusal)
+        if text.startswith("is larger than"):
+            text = f"is too large for a {kind} (at most {max_bytes // 1024} KiB)"
+        elif text.startswith("there is no such file"):
+            text = "no such file"
+        raise error(f"{name}: {text}") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -34,6 +34,7 @@ from engine.params import ParameterError
 FORMAT = "distill-lab lesson"
 VERSION = 1
 MAX_BYTES = 256 * 1024
+MAX_DEPTH = 8  # a lesson nests four levels (a parameter in a step's "do" in the steps list)
 MAX_STEPS = 60
 MAX_TRAINING_STEPS = 1_000_000
 TOP_LEVEL_KEYS = {"format", "version", "name", "page", "steps"}
@@ -242,7 +243,7 @@ def validate_lesson(data: object, source: str = "lesson") -> Lesson:
 
 
 def parse_lesson(text: str, source: str = "lesson") -> Lesson:
-    return validate_lesson(parse_json_text(text, source, "lesson", LessonError), source)
+    return validate_lesson(parse_json_text(text, source, "lesson", LessonError, MAX_DEPTH), source)
 
 
 def load_lesson(path: str | Path) -> Lesson:

@@ -14,6 +14,7 @@ from desktop.engine_thread import EngineController
 from desktop.lesson_runner import LessonRunner
 from desktop.lessons import Lesson, LessonError, bundled_lessons, lesson_for_page, load_lesson
 from desktop.pages import Page, Switch, all_pages
+from desktop.recording_ui import RecordingControl
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
 from desktop.settings import ZOOM_STEPS, app_settings, read_bool, read_float, read_names
 from desktop.style import style_sheet
@@ -85,6 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.tabs)
         self.cheat_sheet = CheatSheet(self)
         self.statusBar().setSizeGripEnabled(False)
+        self.recording = RecordingControl(self)
         self._build_menus()
         self._build_lessons()
         self._restore_layout()
@@ -93,6 +95,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # wire
         self.tabs.currentChanged.connect(self._on_page_changed)
         self._on_page_changed(self.tabs.currentIndex())  # the page in view: built, engine started
+        if self.settings.problem:  # e.g. the settings path is a FIFO: said, defaults used
+            self.statusBar().showMessage(self.settings.problem, 15000)
 
     def _build_panel(self, key: str) -> Panel:
         """Build a page's panel into its tab, in the current look, with its hidden controls."""
@@ -117,6 +121,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(self.file_menu, "Export page as PNG (2x)...", "Ctrl+E", self.export_page)
         self.add_action(self.file_menu, "Export plots as PNG and SVG...", "Ctrl+Shift+E", self.export_plots)
         self.add_action(self.file_menu, "Export metric history as CSV...", None, self.export_history)
+        self.file_menu.addSeparator()
+        self.add_action(self.file_menu, "Start / stop recording (GIF or MP4)", "Ctrl+R", self.recording.toggle)
+        self.add_action(self.file_menu, "Recording options...", None, self.recording.choose_options)
         self.file_menu.addSeparator()
         self.add_action(self.file_menu, "&Quit", QtGui.QKeySequence.Quit, self.close)
         # Windows (and the offscreen platform) bind no key to the standard Quit: Ctrl+Q everywhere.
@@ -537,7 +544,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
 
     def shutdown(self) -> None:
-        """Stop every engine, thread or process (called on close)."""
+        """Finish a recording, stop every engine, thread or process (called on close)."""
+        self.recording.stop()
         for controller in self.controllers.values():
             if hasattr(controller, "stop_soon"):
                 controller.stop_soon()  # engine processes end side by side, not one after another

@@ -128,13 +128,17 @@ def validate_scenario(data: object, source: str = "scenario") -> Scenario:
     return Scenario(texts["name"], page, texts["caption"], validated)
 
 
+MAX_DEPTH = 8  # a scenario nests three levels (a scale range in params in the file)
+
+
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
-    """Parse and validate scenario text."""
-    return validate_scenario(parse_json_text(text, source, "scenario", ScenarioError), source)
+    """Parse and validate scenario text (plain data only: bounded nesting, integers and no NaN)."""
+    return validate_scenario(parse_json_text(text, source, "scenario", ScenarioError, MAX_DEPTH), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file; every failure is a ScenarioError with a readable message."""
+    """Read a scenario file; every failure is a ScenarioError with a readable message. A FIFO,
+    device or socket is refused at once, never opened for a blocking read."""
     path = Path(path)
     scenario = parse_scenario(read_text_file(path, "scenario", ScenarioError, MAX_BYTES), path.name)
     return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)

@@ -35,7 +35,7 @@ from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamSlider
 from widgets.diagrams.multicrop_diagram import MultiCropDiagram
 from widgets.lesson_strip import add_concept_extras
-from widgets.image_decoding import decoder_messages, decoding_problem
+from widgets.image_decoding import decoder_messages, decoding_problem, not_a_file_message
 from widgets.theme import BASE_FONT_PT, LIGHT, Theme
 
 DEFAULT_IMAGE = "cat"
@@ -116,7 +116,7 @@ def load_image(path: str | Path, name: str | None = None) -> LoadedImage:
     if path.is_dir():
         raise ImageLoadError(f"{str(path)!r} is a folder, not an image file")
     if not path.is_file():
-        raise ImageLoadError(f"there is no file {str(path)!r}")
+        raise ImageLoadError(not_a_file_message(path))
     if not os.access(path, os.R_OK):
         raise ImageLoadError(f"{path.name!r} cannot be read (permission denied)")
     if path.stat().st_size == 0:
