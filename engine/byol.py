@@ -29,6 +29,7 @@ from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
 from engine.params import ParamSpec
 from engine.simulation import Simulation, all_finite
+from engine.verdicts import BYOL_RULES, byol_verdict
 
 BYOL_PARAMS = (
     ParamSpec("ema", bool, True, "EMA teacher",
@@ -73,6 +74,7 @@ class BYOLSimulation(Simulation):
     PROJECTION_DIM = 16
     EVALUATION_SIZE = 512
     KNN_INTERVAL = 50  # kNN costs more than all other metrics together; refresh it less often
+    VERDICT_RULES = BYOL_RULES
 
     def _build(self) -> None:
         seed = self.params["seed"]
@@ -227,6 +229,9 @@ class BYOLSimulation(Simulation):
             "dim": self.dim,
         }
 
+    def raw_verdict(self, metrics: dict) -> str:
+        return byol_verdict(metrics["std_normalized"], self.dim, metrics["effective_rank"])
+
     def refresh_latest(self) -> None:
         """Bring the kNN accuracy of the latest metrics up to the current step."""
         if self._knn[0] != self.step_count and not self.diverged:
@@ -243,6 +248,7 @@ class BYOLSimulation(Simulation):
             "params": dict(self.params),
             "dim": self.dim,
             "latest": dict(self.latest),
+            "verdict": self.verdict,
             "history": {"step": self.history.steps(),
                         **{name: self.history.column(name) for name in self.METRICS}},
             "singular_values": singular_values(projection),
@@ -251,20 +257,6 @@ class BYOLSimulation(Simulation):
             "diverged_at_step": self.diverged_at_step,
             "divergence_reason": self.divergence_reason,
         }
-
-
-def byol_verdict(std_normalized: float, dim: int, effective_rank: float) -> str:
-    """The live state in a few words, from the collapse metrics alone.
-
-    std x sqrt(d) below 0.1 is complete collapse (every input gets almost the same output);
-    below 0.3, or an effective rank under 2, the outputs use only a few directions.
-    """
-    spread = std_normalized * np.sqrt(dim)
-    if spread < 0.1:
-        return "collapsed"
-    if spread < 0.3 or effective_rank < 2.0:
-        return "partly collapsed"
-    return "healthy"
 
 
 def describe_guards(params: dict) -> str:

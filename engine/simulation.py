@@ -9,6 +9,7 @@ import numpy as np
 
 from engine.history import BoundedHistory
 from engine.params import ParamSpec, ParameterError, spec_table, validate_params
+from engine.verdicts import UNTRAINED, VerdictRules, VerdictTracker
 
 
 class Simulation(ABC):
@@ -23,7 +24,11 @@ class Simulation(ABC):
     PARAMS: tuple[ParamSpec, ...] = ()
     METRICS: tuple[str, ...] = ()
     EVAL_INTERVAL: int = 10
+    # Metrics at every step for this long after a reset or a change: a 10-step crash draws as a curve.
+    DENSE_STEPS: int = 200
     DEFAULT_STEPS: int = 1000
+    VERDICT_RULES: VerdictRules | None = None  # None: the simulation gives no verdict
+    DISPLAY_PARAMS: tuple[str, ...] = ()  # parameters that change only what is shown, not training
 
     def __init__(self, **params: object):
         self.params = validate_params(self.PARAMS, params)
@@ -39,6 +44,8 @@ class Simulation(ABC):
         old = self.params[name]
         self.params[name] = value
         if old != value:
+            if self._specs[name].live and name not in self.DISPLAY_PARAMS:
+                self._dense_until = self.step_count + self.DENSE_STEPS
             self._on_param_changed(name, old, value)
 
     def _on_param_changed(self, name: str, old: object, new: object) -> None:
@@ -54,7 +61,10 @@ class Simulation(ABC):
         self.divergence_reason = ""
         self._loss_sum = 0.0
         self._loss_count = 0
-        self.history = BoundedHistory(self.METRICS)
+        self.history = BoundedHistory(self.METRICS, keep_first=self.DENSE_STEPS + 1)
+        self._dense_until = self.DENSE_STEPS
+        self._verdicts = VerdictTracker(self.VERDICT_RULES) if self.VERDICT_RULES else None
+        self.verdict = UNTRAINED if self.VERDICT_RULES else ""
         self._build()
         self.latest = self._evaluate(float("nan"))
         self.history.record(0, self.latest)
@@ -77,7 +87,7 @@ class Simulation(ABC):
                 return
             self._loss_sum += loss
             self._loss_count += 1
-            if self.step_count % self.EVAL_INTERVAL == 0:
+            if self.step_count % self.EVAL_INTERVAL == 0 or self.step_count <= self._dense_until:
                 self._record()
 
     def _record(self) -> None:
@@ -88,6 +98,8 @@ class Simulation(ABC):
         if all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             self.latest = metrics
             self.history.record(self.step_count, metrics)
+            if self._verdicts is not None:
+                self.verdict = self._verdicts.update(self.step_count, self.raw_verdict(metrics))
 
     def run(self, steps: int) -> float:
         """Train ``steps`` steps headless; returns the wall time in seconds."""
@@ -97,6 +109,10 @@ class Simulation(ABC):
             self._record()
         self.refresh_latest()
         return time.perf_counter() - start
+
+    def raw_verdict(self, metrics: dict) -> str:
+        """Hook: the verdict one evaluation's metrics give, before it has held (see engine/verdicts.py)."""
+        return ""
 
     def refresh_latest(self) -> None:
         """Hook: bring metrics that are refreshed less often than every evaluation up to date."""
@@ -133,7 +149,7 @@ class Simulation(ABC):
             "seconds": round(seconds, 4),
             "diverged": self.diverged,
             "diverged_at_step": self.diverged_at_step,
-            "final": {k: v for k, v in self.latest.items()},
+            "final": {**({"verdict": self.verdict} if self.VERDICT_RULES else {}), **self.latest},
             "history": self.history.as_dict(),
         }
 
