@@ -3,7 +3,8 @@
 A raw verdict is read from one evaluation (``byol_verdict``, ``dino_verdict``). What the app, the CLI
 and the JSON show goes through a ``VerdictTracker``:
 
-- step 0 is UNTRAINED: a random network's outputs are spread out by chance, not by learning;
+- step 0 is UNTRAINED, and HEALTHY is never said before ``healthy_after`` steps: a random network's
+  outputs are spread out by chance, not by learning;
 - a new raw verdict is shown only after it has held for ``HOLD_STEPS`` training steps, so a metric
   wobbling around a threshold does not make the verdict flip back and forth;
 - an early dip is named as what it is (a transient), not as a collapse: BYOL's spread falls for the
@@ -28,18 +29,24 @@ class VerdictRules:
     """How one simulation's raw verdicts are named and when a dip counts as a transient.
 
     ``transients`` maps a raw verdict to the transient shown instead while the run is young
-    (before ``transient_steps`` and before any settled verdict has been shown).
+    (before ``transient_steps`` and before any settled verdict has been shown). "healthy" is not
+    shown before ``healthy_after`` steps.
     """
 
     transients: dict[str, str]
     transient_steps: int
+    healthy_after: int
     hold_steps: int = HOLD_STEPS
 
 
-# Healthy BYOL runs on seeds 0-9 dip below a spread of 0.3 from step ~10 and recover by step 134-760.
-BYOL_RULES = VerdictRules(transients={"partly collapsed": "dipping"}, transient_steps=1000)
-# Healthy DINO runs start near uniform (the centre flattens a random teacher) before sharpening wins.
-DINO_RULES = VerdictRules(transients={"uniform": "uniform phase"}, transient_steps=600)
+# Healthy BYOL runs on seeds 0-9 dip below a spread of 0.3 from step ~10 and recover by step 134-760;
+# their random start reads healthy for the first ~10 steps.
+BYOL_RULES = VerdictRules(transients={"partly collapsed": "dipping"}, transient_steps=1000,
+                          healthy_after=100)
+# Healthy DINO runs read healthy from their random start for ~70 steps, then near uniform (the centre
+# flattens the teacher) until sharpening picks prototypes (seeds 0-3: by step 150-660).
+DINO_RULES = VerdictRules(transients={"uniform": "uniform phase"}, transient_steps=700,
+                          healthy_after=200)
 
 # The words for each verdict: (headline, kind); kind picks the colour (healthy, collapsed, transient).
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -97,6 +104,8 @@ class VerdictTracker:
             # The step before this evaluation is where the new state may have begun; counting from
             # here is the cautious choice (it never shows a verdict early).
             self._candidate, self._candidate_since = candidate, step
+        if candidate == "healthy" and step < self.rules.healthy_after:
+            return self.shown
         if step - self._candidate_since >= self.rules.hold_steps:
             self.shown = candidate
             self._candidate = None
