@@ -86,12 +86,15 @@ def run_app() -> int:
 
 
 def render_page(page_key: str, steps: int | None, size: tuple[int, int],
-                settings: dict[str, object] | None = None) -> QtGui.QImage:
-    """Build the window offscreen, train the page for ``steps`` steps and grab it."""
+                settings: dict[str, object] | None = None, theme: str | None = None,
+                zoom: float | None = None) -> QtGui.QImage:
+    """Build the window offscreen, train the page for ``steps`` steps and grab it (theme name and
+    zoom: the settings file's unless given)."""
     app = application()
     from desktop.main_window import MainWindow
+    from widgets.theme import THEMES
 
-    window = MainWindow()
+    window = MainWindow(THEMES[theme] if theme else None, zoom)
     window.resize(*size)
     window.show_page(page_key)
     window.show()
@@ -100,8 +103,9 @@ def render_page(page_key: str, steps: int | None, size: tuple[int, int],
     for name, value in (settings or {}).items():
         panel.apply_param(name, value)
     if controller is not None:
-        page = next(page for page in window.pages if page.key == page_key)
-        target = page.simulation_class.DEFAULT_STEPS if steps is None else steps
+        from desktop.pages import page
+
+        target = page(page_key).simulation_class.DEFAULT_STEPS if steps is None else steps
         wait_for_step(app, controller, target)
     app.processEvents()
     image = window.grab().toImage()

@@ -11,11 +11,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop import export
 from desktop.engine_process import controller_factory
 from desktop.engine_thread import EngineController
-from desktop.pages import Page, all_pages
+from desktop.pages import Page, Switch, all_pages
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
 from desktop.settings import ZOOM_STEPS, app_settings, read_bool, read_float, read_names
 from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
+from widgets.panel_base import Panel
 from widgets.theme import LIGHT, THEMES, Theme
 
 
@@ -77,7 +78,7 @@ class MainWindow(QtWidgets.QMainWindow):
             holder = QtWidgets.QWidget()
             QtWidgets.QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self._page_holders[page.key] = holder
-            self.tabs.addTab(holder, page.title)
+            self.tabs.addTab(holder, page.tab_title)
         self.setCentralWidget(self.tabs)
         self.cheat_sheet = CheatSheet(self)
         self.statusBar().setSizeGripEnabled(False)
@@ -89,11 +90,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.currentChanged.connect(self._on_page_changed)
         self._on_page_changed(self.tabs.currentIndex())  # the page in view: built, engine started
 
-    def _build_panel(self, key: str) -> QtWidgets.QWidget:
+    def _build_panel(self, key: str) -> Panel:
         """Build a page's panel into its tab, in the current look, with its hidden controls."""
         page = next(page for page in self.pages if page.key == key)
         controller = self.controllers.get(key)
-        panel = page.panel_class(controller, self.theme) if controller else page.panel_class(self.theme)
+        panel_class = page.panel_class
+        panel = panel_class(controller, self.theme) if controller else panel_class(self.theme)
         self._page_holders[key].layout().addWidget(panel)
         panel.set_theme(self.theme, self.zoom)
         self._restore_panel_controls(key, panel)
@@ -121,16 +123,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(training, "Step", "Right", lambda: self._controller_do(lambda c: c.step(1)))
         self.add_action(training, "Reset", "R", self._reset_current)
 
-        switches = bar.addMenu("&Switches")
-        self.add_action(switches, "EMA teacher on/off (BYOL)", "E", lambda: self.toggle_param("ema"))
-        self.add_action(switches, "Stop-gradient on/off (BYOL)", "S", lambda: self.toggle_param("stop_gradient"))
-        self.add_action(switches, "Predictor on/off (BYOL)", "P", lambda: self.toggle_param("predictor"))
-        self.add_action(switches, "Centering on/off (DINO)", "C", lambda: self.toggle_param("centering"))
-        self.add_action(switches, "Teacher temperature up (DINO)", "Up",
-                        lambda: self.nudge_param("teacher_temperature", +1))
-        self.add_action(switches, "Teacher temperature down (DINO)", "Down",
-                        lambda: self.nudge_param("teacher_temperature", -1))
-        self.add_action(switches, "Resample crops (multi-crop)", "N", self._resample)
+        switches = bar.addMenu("&Switches")  # each page's own keys, from its page description
+        for page in self.pages:
+            for switch in page.switches:
+                self.add_action(switches, switch.text, switch.key,
+                                lambda page=page, switch=switch: self.use_switch(page, switch))
 
         self.scenario_menu = bar.addMenu("S&cenarios")
         try:
@@ -145,9 +142,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scenario_menu.setToolTipsVisible(True)
 
         pages_menu = bar.addMenu("&Pages")
-        for index, page in enumerate(self.pages):
-            self.add_action(pages_menu, page.title, str(index + 1),
-                            lambda i=index: self.tabs.setCurrentIndex(i))
+        for page in self.pages:
+            self.add_action(pages_menu, page.tab_title, str(page.number),
+                            lambda key=page.key: self.show_page(key))
 
         view = bar.addMenu("&View")
         self.full_screen_action = self.add_action(view, "Full screen", "F11", self.toggle_full_screen)
@@ -204,16 +201,22 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("This page does not train: nothing to play or step.", 4000)
 
     def _reset_current(self) -> None:
-        panel = self.current_panel()
-        controller = self.current_controller()
-        if controller is not None:
-            controller.reset(panel.transport.seed.value())
-        elif hasattr(panel, "resample"):
-            panel.resample()
+        self.current_panel().reset_page()
+
+    def use_switch(self, page: Page, switch: Switch) -> None:
+        """A key of the Switches menu: a parameter of the page in view, or an action of its own page."""
+        if switch.action == "toggle":
+            self.toggle_param(switch.param)
+        elif switch.action in ("up", "down"):
+            self.nudge_param(switch.param, +1 if switch.action == "up" else -1)
+        elif self.current_page().key == page.key:
+            getattr(self.current_panel(), switch.action)()
+        else:
+            self.statusBar().showMessage(f"{switch.key}: {switch.text} works on the {page.title} page.", 4000)
 
     def toggle_param(self, name: str) -> None:
         panel = self.current_panel()
-        control = getattr(panel, "controls", {}).get(name)
+        control = panel.controls.get(name)
         if control is None or not isinstance(control, QtWidgets.QCheckBox):
             self.statusBar().showMessage(f"That key switches {name.replace('_', ' ')}, "
                                          "which this page does not have.", 4000)
@@ -222,17 +225,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def nudge_param(self, name: str, direction: int) -> None:
         panel = self.current_panel()
-        if name not in getattr(panel, "controls", {}):
+        if name not in panel.controls:
             self.statusBar().showMessage(f"This page has no {name.replace('_', ' ')}.", 4000)
             return
         panel.nudge_param(name, direction)
-
-    def _resample(self) -> None:
-        panel = self.current_panel()
-        if hasattr(panel, "resample"):
-            panel.resample()
-        else:
-            self.statusBar().showMessage("N resamples the crops on the multi-crop page.", 4000)
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
@@ -256,8 +252,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _toggle_controls_column(self) -> None:
         visible = self.controls_action.isChecked()
         for panel in self.panels.built().values():
-            if hasattr(panel, "set_controls_visible"):
-                panel.set_controls_visible(visible)
+            panel.set_controls_visible(visible)
         self.settings.setValue("view/controls_column", visible)
         self.settings.sync()
 
@@ -310,17 +305,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _restore_controls(self) -> None:
         self.controls_action.setChecked(read_bool(self.settings, "view/controls_column", True))
 
-    def _restore_panel_controls(self, page: str, panel: QtWidgets.QWidget) -> None:
+    def _restore_panel_controls(self, page: str, panel: Panel) -> None:
         """A newly built panel's remembered hidden controls, column state and context menu."""
-        if hasattr(panel, "hideable_controls"):
-            column = panel.control_scroll.widget()
-            column.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
-            column.customContextMenuRequested.connect(
-                lambda position, page=page, column=column: self._controls_context_menu(page, column, position))
-            keys = [control.key for control in panel.hideable_controls()]
-            panel.set_hidden_controls(read_names(self.settings, f"hidden_controls/{page}", keys))
-        if hasattr(panel, "set_controls_visible"):
-            panel.set_controls_visible(self.controls_action.isChecked())
+        column = panel.control_scroll.widget()
+        column.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
+        column.customContextMenuRequested.connect(
+            lambda position, page=page, column=column: self._controls_context_menu(page, column, position))
+        keys = [control.key for control in panel.hideable_controls()]
+        panel.set_hidden_controls(read_names(self.settings, f"hidden_controls/{page}", keys))
+        panel.set_controls_visible(self.controls_action.isChecked())
 
     # -- scenarios ------------------------------------------------------------------------
     def apply_scenario(self, scenario: Scenario) -> None:
@@ -353,8 +346,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 return False
         panel = self.current_panel()
         scenario = Scenario(name or Path(path).stem.replace("-", " "), page,
-                            getattr(getattr(panel, "scenario", None), "caption", ""),
-                            panel.scenario_params())
+                            panel.scenario_caption(), panel.scenario_params())
         try:
             save_scenario(scenario, path)
         except ScenarioError as error:
@@ -372,7 +364,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._export(lambda: export.page_png(self.current_panel(), path), f"Saved {path}")
 
     def export_plots(self, folder: str | None = None) -> None:
-        plots = getattr(self.current_panel(), "plots", [])
+        plots = self.current_panel().plots
         if not plots:
             self.statusBar().showMessage("This page has no plots to export.", 4000)
             return
@@ -381,7 +373,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._export(lambda: export.plots(plots, folder), f"Saved {len(plots)} plots in {folder}")
 
     def export_history(self, path: str | None = None) -> None:
-        snapshot = getattr(self.current_panel(), "snapshot", None)
+        snapshot = self.current_panel().snapshot
         if not snapshot or "history" not in snapshot:
             self.statusBar().showMessage("This page has no metric history to export.", 4000)
             return
@@ -403,7 +395,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def current_page(self) -> Page:
         return self.pages[self.tabs.currentIndex()]
 
-    def current_panel(self) -> QtWidgets.QWidget:
+    def current_panel(self) -> Panel:
         return self.panels[self.current_page().key]
 
     def current_controller(self) -> EngineController | None:

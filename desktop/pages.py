@@ -1,41 +1,133 @@
-"""The pages of the app, in the order of their keyboard numbers."""
+"""The one page description: everything the app, the scenarios and the command line know about a
+page comes from its entry here (see docs/architecture.md, "Adding a page").
+
+Qt-free: factories are import strings ("module:Name") resolved on first use, so the command line
+can list the pages and validate scenarios without loading Qt or the panels.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
 from typing import Callable
+
+import engine  # noqa: F401  (single-threaded BLAS before numpy loads)
+import numpy as np
+
+
+def resolve(target: str | Callable | None):
+    """An object from an import string "package.module:Name" (or the object itself)."""
+    if target is None or not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A page's own key in the Switches menu.
+
+    ``action`` is "toggle" (flip the checkbox ``param``), "up"/"down" (nudge the slider ``param``)
+    or the name of a panel method taking no argument (e.g. "resample").
+    """
+
+    text: str
+    key: str
+    action: str
+    param: str | None = None
 
 
 @dataclass(frozen=True)
 class Page:
-    """A page: its key (used by --page and scenarios), its tab title, and how to build it."""
+    """A page: its key (used by --page and scenarios), number key, tab title, how to build it,
+    how a scenario for it is checked, its own switches, and the snapshot keys its panel draws."""
 
     key: str
+    number: int
     title: str
-    simulation_class: Callable | None
-    panel_class: Callable
+    panel: str | Callable  # called as panel(controller, theme), or panel(theme) without a simulation
+    simulation: str | Callable | None = None
+    # Validates a scenario's params for this page: params -> complete params, or ParameterError.
+    # None: the simulation's ParamSpecs (engine.params.validate_params).
+    scenario_schema: str | Callable | None = None
+    switches: tuple[Switch, ...] = ()
+    # The snapshot keys the panel draws, with their types (checked by tests/test_page_model.py).
+    snapshot_keys: dict[str, type | tuple[type, ...]] = field(default_factory=dict)
+
+    @property
+    def tab_title(self) -> str:
+        return f"{self.number} · {self.title}"
+
+    @property
+    def simulation_class(self):
+        return resolve(self.simulation)
+
+    @property
+    def panel_class(self):
+        return resolve(self.panel)
+
+    def validate_params(self, params: dict) -> dict:
+        """Complete, validated scenario parameters of this page (ParameterError if refused)."""
+        schema = resolve(self.scenario_schema)
+        if schema is not None:
+            return schema(params)
+        from engine.params import validate_params
+
+        return validate_params(self.simulation_class.PARAMS, params)
+
+
+# What every simulation's snapshot holds (engine.simulation); a page adds the keys its panel draws.
+COMMON_SNAPSHOT = {"simulation": str, "step": int, "params": dict, "diverged_at_step": (int, type(None)),
+                   "divergence_reason": str}
+
+_PAGES: list[Page] = [
+    Page("byol", 1, "BYOL guards", "widgets.byol_panel:BYOLPanel", "engine.byol:BYOLSimulation",
+         switches=(Switch("EMA teacher on/off (BYOL)", "E", "toggle", "ema"),
+                   Switch("Stop-gradient on/off (BYOL)", "S", "toggle", "stop_gradient"),
+                   Switch("Predictor on/off (BYOL)", "P", "toggle", "predictor")),
+         snapshot_keys={**COMMON_SNAPSHOT, "latest": dict, "history": dict, "singular_values": np.ndarray,
+                        "embedding_2d": np.ndarray, "labels": np.ndarray}),
+    Page("dino", 2, "DINO centering and sharpening", "widgets.dino_panel:DINOPanel",
+         "engine.dino:DINOSimulation",
+         switches=(Switch("Centering on/off (DINO)", "C", "toggle", "centering"),
+                   Switch("Teacher temperature up (DINO)", "Up", "up", "teacher_temperature"),
+                   Switch("Teacher temperature down (DINO)", "Down", "down", "teacher_temperature")),
+         snapshot_keys={**COMMON_SNAPSHOT, "latest": dict, "history": dict, "prototype_usage": np.ndarray,
+                        "teacher_distribution": np.ndarray, "student_distribution": np.ndarray,
+                        "center": np.ndarray, "teacher_temperature_now": float, "verdict": str}),
+    Page("multicrop", 3, "Multi-crop", "widgets.multicrop_panel:MultiCropPanel", None,
+         scenario_schema="desktop.scenarios:validate_multicrop",
+         switches=(Switch("Resample crops (multi-crop)", "N", "resample"),)),
+    Page("ablation", 4, "Ablations", "widgets.ablation_panel:AblationPanel", "engine.ablation:AblationSimulation",
+         scenario_schema="desktop.scenarios:validate_ablation",
+         snapshot_keys={**COMMON_SNAPSHOT, "part": str, "byol": dict, "dino": dict}),
+]
 
 
 def all_pages() -> list[Page]:
-    """Imported lazily so the command line can train headless without loading Qt."""
-    from engine.ablation import AblationSimulation
-    from engine.byol import BYOLSimulation
-    from engine.dino import DINOSimulation
-    from widgets.byol_panel import BYOLPanel
-    from widgets.dino_panel import DINOPanel
-    from widgets.ablation_panel import AblationPanel
-    from widgets.multicrop_panel import MultiCropPanel
-
-    return [
-        Page("byol", "1 · BYOL guards", BYOLSimulation, BYOLPanel),
-        Page("dino", "2 · DINO centering and sharpening", DINOSimulation, DINOPanel),
-        Page("multicrop", "3 · Multi-crop", None, MultiCropPanel),
-        Page("ablation", "4 · Ablations", AblationSimulation, AblationPanel),
-    ]
-
-
-PAGE_KEYS = ("byol", "dino", "multicrop", "ablation")
+    """The pages in the order of their number keys."""
+    return sorted(_PAGES, key=lambda page: page.number)
 
 
 def all_pages_keys() -> list[str]:
     """The page keys, without importing Qt."""
-    return list(PAGE_KEYS)
+    return [page.key for page in all_pages()]
+
+
+def page(key: str) -> Page:
+    """The page with ``key`` (KeyError naming the known keys otherwise)."""
+    for candidate in _PAGES:
+        if candidate.key == key:
+            return candidate
+    raise KeyError(f"no page {key!r}; pages: {', '.join(all_pages_keys())}")
+
+
+def register_page(new: Page) -> None:
+    """Add a page (its key and number key must be new)."""
+    if any(p.key == new.key or p.number == new.number for p in _PAGES):
+        raise ValueError(f"page {new.key!r} (key {new.number}) clashes with an existing page")
+    _PAGES.append(new)
+
+
+def unregister_page(key: str) -> None:
+    """Remove a page added by register_page (tests register throw-away pages)."""
+    _PAGES[:] = [p for p in _PAGES if p.key != key]

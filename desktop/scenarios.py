@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.params import ParameterError, ParamSpec, validate_params
+from engine.params import ParameterError, validate_params
 
 FORMAT = "distill-lab scenario"
 VERSION = 1
@@ -48,14 +48,8 @@ class Scenario:
                            "params": self.params}, indent=2) + "\n"
 
 
-def _training_specs(page: str) -> tuple[ParamSpec, ...] | None:
-    from engine.registry import SIMULATIONS
-
-    simulation = SIMULATIONS.get(page)
-    return simulation.PARAMS if simulation is not None else None
-
-
-def _validate_multicrop(params: dict) -> dict:
+def validate_multicrop(params: dict) -> dict:
+    """The multi-crop page's scenario schema (it trains no simulation, so has no ParamSpecs)."""
     from engine.multicrop import MultiCropConfig
     from resources.paths import bundled_images
 
@@ -84,6 +78,22 @@ def _validate_multicrop(params: dict) -> dict:
             "global_scale": list(scales["global_scale"]), "local_scale": list(scales["local_scale"])}
 
 
+def validate_ablation(params: dict) -> dict:
+    """The ablation page's scenario schema: its simulation's specs, the part in view, and a steps a
+    cell the page's menu offers."""
+    from engine.ablation import PARTS, STEPS_PER_CELL, AblationSimulation
+
+    rest = {name: value for name, value in params.items() if name != "part"}
+    validated = validate_params(AblationSimulation.PARAMS, rest)
+    part = params.get("part", PARTS[0])
+    if part not in PARTS:
+        raise ParameterError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+    if validated["steps_per_cell"] not in STEPS_PER_CELL:
+        raise ParameterError(f"steps_per_cell must be one of {', '.join(map(str, STEPS_PER_CELL))}, "
+                             f"not {validated['steps_per_cell']!r}")
+    return {**validated, "part": part}
+
+
 def validate_scenario(data: object, source: str = "scenario") -> Scenario:
     """A Scenario from parsed JSON, or ScenarioError naming what is wrong."""
     if not isinstance(data, dict):
@@ -94,10 +104,10 @@ def validate_scenario(data: object, source: str = "scenario") -> Scenario:
                             f"{', '.join(sorted(TOP_LEVEL_KEYS))}")
     if data.get("format", FORMAT) != FORMAT or data.get("version", VERSION) != VERSION:
         raise ScenarioError(f"{source}: not a version {VERSION} Distill Lab scenario")
-    from desktop.pages import all_pages_keys
+    from desktop.pages import all_pages_keys, page as page_description
 
     page = data.get("page")
-    if page not in all_pages_keys():
+    if not isinstance(page, str) or page not in all_pages_keys():
         raise ScenarioError(f"{source}: 'page' must be one of {', '.join(all_pages_keys())}, not {page!r}")
     texts = {}
     for key, limit in (("name", 80), ("caption", 400)):
@@ -111,11 +121,7 @@ def validate_scenario(data: object, source: str = "scenario") -> Scenario:
     if not isinstance(params, dict):
         raise ScenarioError(f"{source}: 'params' must be an object of parameter values")
     try:
-        specs = _training_specs(page)
-        if specs is not None:
-            validated = validate_params(specs, params)
-        else:
-            validated = _validate_multicrop(params)
+        validated = page_description(page).validate_params(params)
     except ParameterError as error:
         raise ScenarioError(f"{source}: {error}") from None
     return Scenario(texts["name"], page, texts["caption"], validated)

@@ -15,7 +15,8 @@ from window_helpers import wait_snapshot
 
 
 def small_simulation():
-    return AblationSimulation(regime_map=DINORegimeMap((0.01, 0.16), (0.9, 0.999), steps=20))
+    return AblationSimulation(regime_map=DINORegimeMap((0.01, 0.16), (0.9, 0.999), steps=20,
+                                                       seeds=1, workers=1))
 
 
 @pytest.fixture
@@ -80,8 +81,10 @@ def test_byol_grid_fills_live_and_pauses(qtbot, page):
     assert controller.latest["step"] == paused  # stopped
     curve = panel.member_plots[0]._curves["spread"][0]
     assert len(curve.getData()[0]) >= 2  # step 0 and step 10 at least
-    # The table shows a disagreement as such when there is one.
-    for row, member in enumerate(snapshot["byol"]["members"]):
+    # The table shows a disagreement as such when there is one (in the snapshot it drew last: the
+    # one waited for above can be older, and a verdict can change between the two under load).
+    assert snapshot["step"] <= panel.snapshot["step"]
+    for row, member in enumerate(panel.snapshot["byol"]["members"]):
         if member["agrees"] is False:
             assert "DISAGREES" in panel.table.item(row, AGREES_COLUMN).text()
     panel.transport.reset_button.click()
@@ -106,3 +109,47 @@ def test_dino_map_fills_cell_by_cell(qtbot, page):
     assert "teacher entropy" in text and "usage entropy" in text
     assert view.cell_at(view.cell_rect(row, column).center()) == (row, column)
     view.grab()  # paints without error
+
+
+def test_map_in_worker_processes_fills_in_stays_responsive_and_cancels(qtbot):
+    """Runs in two worker processes: the page shows progress while the GUI's event loop keeps
+    turning (a 20 ms timer never waits long), and Reset cancels the runs under way."""
+    import time
+
+    from PySide6 import QtCore
+
+    def simulation():
+        regime_map = DINORegimeMap((0.04, 0.2), (0.9, 0.999), steps=300, seeds=2, workers=2)
+        return AblationSimulation(part="dino", regime_map=regime_map)
+
+    controller = EngineController(simulation)
+    panel = AblationPanel(controller, LIGHT)
+    qtbot.addWidget(panel)
+    panel.resize(1280, 680)
+    panel.show()
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QtCore.QTimer()
+    timer.timeout.connect(tick)
+    timer.start(20)
+    try:
+        wait_snapshot(qtbot, controller, lambda s: s["part"] == "dino")
+        controller.play()
+        snapshot = wait_snapshot(qtbot, controller, lambda s: s["dino"]["runs_done"] >= 2,
+                                 timeout=60_000)
+        assert snapshot["dino"]["workers"] == 2 and snapshot["dino"]["runs_total"] == 8
+        qtbot.waitUntil(lambda: "runs" in panel.verdict.text(), timeout=5000)
+        panel.regime_view.grab()  # paints the fractions without error
+        assert max(gaps[1:]) < 1.0, max(gaps)  # the GUI never froze while the workers trained
+        controller.pause()
+        panel.transport.reset_button.click()  # cancels the runs under way
+        snapshot = wait_snapshot(qtbot, controller, lambda s: s["dino"]["runs_done"] == 0)
+        assert snapshot["dino"]["in_flight"] == []
+    finally:
+        timer.stop()
+        controller.shutdown()

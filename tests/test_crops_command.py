@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import OneLineArgumentParser
-from desktop.crops_command import add_crops_parser, read_image_size, run_crops
+from desktop.commands.crops import add_crops_parser, read_image_size, run_crops
 from engine.multicrop import MultiCropConfig, loss_pairs, relative_cost, sample_views
 from engine.params import ParameterError
 from resources.paths import bundled_images
@@ -168,7 +168,7 @@ def test_runs_headless_without_importing_qt():
     code = (
         "import sys\n"
         "from desktop.cli import OneLineArgumentParser\n"
-        "from desktop.crops_command import add_crops_parser, run_crops\n"
+        "from desktop.commands.crops import add_crops_parser, run_crops\n"
         "p = OneLineArgumentParser(prog='distill-lab')\n"
         "c = p.add_subparsers(dest='command', parser_class=OneLineArgumentParser)\n"
         "add_crops_parser(c)\n"

@@ -200,7 +200,7 @@ def test_bench_command_reports_every_goal(qapp, capsys, monkeypatch, tmp_path):
     import argparse
     import json
 
-    from desktop.bench_command import GOALS, add_bench_parser, run_bench
+    from desktop.commands.bench import GOALS, add_bench_parser, run_bench
 
     parser = argparse.ArgumentParser()
     add_bench_parser(parser.add_subparsers(dest="command"))

@@ -676,6 +676,11 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
 
     PAGE_KEY = "multicrop"
     TITLE = "Multi-crop"
+    # The window's Panel interface (widgets.panel_base.Panel): this page trains nothing, so it has
+    # no parameter switches, plots or snapshots.
+    controls: dict = {}
+    plots: list = []
+    snapshot = None
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -863,6 +868,18 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
         self.locals_slider.set_value(int(params["num_local"]))
         self.set_scales(tuple(params["global_scale"]), tuple(params["local_scale"]))
         self.set_seed(int(params["seed"]))
+
+    def apply_param(self, name: str, value: object) -> None:
+        raise KeyError(f"the multi-crop page has no parameter {name!r}")  # controls is empty: never asked
+
+    nudge_param = apply_param
+
+    def reset_page(self) -> None:
+        """R on this page draws a fresh set of views, as N does."""
+        self.resample()
+
+    def scenario_caption(self) -> str:
+        return ""
 
     def scenario_params(self) -> dict:
         """The live settings, for saving as a scenario (a lecturer's own image is saved by name

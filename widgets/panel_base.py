@@ -7,6 +7,7 @@ simulation, only sends parameter changes and commands through the controller.
 from __future__ import annotations
 
 import html
+from typing import Protocol, runtime_checkable
 
 from PySide6 import QtCore, QtWidgets
 
@@ -15,6 +16,31 @@ from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamCheck, ParamSlider, TransportBar
 from widgets.steady_label import steady_label
 from widgets.theme import LIGHT, Theme
+
+
+@runtime_checkable
+class Panel(Protocol):
+    """What the main window needs from a page's panel (every page, training or not)."""
+
+    controls: dict  # the switches and sliders by parameter name (the Switches menu's keys reach them)
+    plots: list  # export targets of File > Export plots
+    snapshot: dict | None  # the last drawn snapshot (its "history" is File > Export history)
+    control_scroll: QtWidgets.QScrollArea  # the control column (its context menu hides controls)
+
+    def set_theme(self, theme: Theme, zoom: float) -> None: ...
+    def apply_param(self, name: str, value: object) -> None: ...
+    def nudge_param(self, name: str, direction: int) -> None: ...
+    def reset_page(self) -> None: ...  # the R key
+    # scenarios
+    def apply_scenario(self, scenario) -> None: ...
+    def scenario_params(self) -> dict: ...
+    def scenario_caption(self) -> str: ...
+    # hiding controls (widgets.control_column.ControlColumn)
+    def hideable_controls(self) -> list[HideableControl]: ...
+    def hidden_controls(self) -> set[str]: ...
+    def set_hidden_controls(self, keys) -> None: ...
+    def set_control_hidden(self, key: str, hidden: bool) -> None: ...
+    def set_controls_visible(self, visible: bool) -> None: ...
 
 
 class SimulationPanel(ControlColumn, QtWidgets.QWidget):
@@ -192,6 +218,14 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.controller.reset(int(scenario.params["seed"]))
         self.scenario = scenario
         self.show_message("")
+
+    def scenario_caption(self) -> str:
+        """The caption of the scenario still in force ("" when none is): saved with the settings."""
+        return self.scenario.caption if self.scenario is not None else ""
+
+    def reset_page(self) -> None:
+        """Start training afresh from the seed in the transport bar."""
+        self.controller.reset(self.transport.seed.value())
 
     def scenario_params(self) -> dict:
         """The live parameters, for saving as a scenario."""

@@ -11,7 +11,6 @@ the app works: it only listens to the controller's signals and times the panel's
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import resource
@@ -20,7 +19,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from desktop.arguments import bounded_number
+from desktop.commands.options import add_json_option, bounded_number
+from desktop.commands.output import fail, print_json
 
 GOALS = {
     "fps": (">=", 30.0),
@@ -36,12 +36,13 @@ def add_bench_parser(commands) -> None:
     """The `bench` sub-command, on the `distill-lab` sub-command parser."""
     bench = commands.add_parser(
         "bench", help="measure the live app offscreen: frame rate, engine speed, latency, memory")
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(bench)
     bench.add_argument("--seconds", type=bounded_number("--seconds", float, 1, 600), default=6.0,
                        help="drawing time a page, split over the rounds (default 6; 1 to 600)")
     bench.add_argument("--rounds", type=bounded_number("--rounds", int, 1, 50), default=3,
                        help="alternating rounds of headless, engine-only and drawing blocks (default 3)")
     bench.add_argument("--page", default=None, help="only this training page (default: all)")
+    bench.set_defaults(run=run_bench)
 
 
 
@@ -153,9 +154,8 @@ def run_bench(args: argparse.Namespace) -> int:
     window.resize(1280, 760)
     keys = list(window.controllers)
     if args.page is not None and args.page not in keys:
-        sys.stderr.write(f"distill-lab: error: --page must be one of {', '.join(keys)}, not {args.page!r}\n")
         window.shutdown()
-        return 2
+        return fail(f"--page must be one of {', '.join(keys)}, not {args.page!r}")
     pages = [args.page] if args.page else keys
     first_page = pages[0]
     window.show_page(first_page)
@@ -221,7 +221,7 @@ def run_bench(args: argparse.Namespace) -> int:
     }
     report["goals"] = _goals(report)
     if args.json:
-        print(json.dumps(report, indent=1))
+        print_json(report, indent=1)
     else:
         _print_report(report)
     return 0

@@ -10,10 +10,8 @@ Bad arguments get one line on stderr ("distill-lab: error: ...") and exit code 2
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import struct
-import sys
 from pathlib import Path
 
 from engine.multicrop import (
@@ -25,11 +23,12 @@ from engine.multicrop import (
     sample_views,
     view_names,
 )
+from desktop.commands.options import add_json_option, add_seed_option
+from desktop.commands.output import fail, print_json
 from engine.params import ParameterError
 from resources.paths import bundled_images
 
 DEFAULT_IMAGE = "cat"  # the page's default too
-SEED_MAXIMUM = 2**31 - 1
 
 
 # ---- image sizes from file headers ------------------------------------------------------------------
@@ -151,7 +150,7 @@ def _whole_number(text: str) -> int:
 
 
 def add_crops_parser(commands) -> argparse.ArgumentParser:
-    """Add the `crops` command to ``commands`` (the subparsers of desktop/cli.py's parser)."""
+    """Add the `crops` command to ``commands`` (the subparsers of desktop.commands' parser)."""
     images = ", ".join(bundled_images()) or "none bundled"
     defaults = MultiCropConfig()
     crops = commands.add_parser(
@@ -174,9 +173,9 @@ def add_crops_parser(commands) -> argparse.ArgumentParser:
                        metavar=("MIN", "MAX"),
                        help="range of a local crop's area as a fraction of the image, in (0, 1] "
                             f"(default {defaults.local_scale[0]:g} {defaults.local_scale[1]:g})")
-    crops.add_argument("--seed", type=_whole_number, default=0, metavar="S",
-                       help=f"random seed, 0 to {SEED_MAXIMUM}: the same seed gives the same views (default 0)")
-    crops.add_argument("--json", action="store_true", help="print one JSON object")
+    add_seed_option(crops, "random seed: the same seed gives the same views")
+    add_json_option(crops)
+    crops.set_defaults(run=run_crops)
     return crops
 
 
@@ -200,8 +199,6 @@ def _config(args: argparse.Namespace) -> MultiCropConfig:
     if not NUM_LOCAL_SPEC.minimum <= args.num_local <= NUM_LOCAL_SPEC.maximum:
         raise ParameterError(f"--locals must be a whole number from {NUM_LOCAL_SPEC.minimum:g} to "
                              f"{NUM_LOCAL_SPEC.maximum:g}, not {args.num_local}")
-    if not 0 <= args.seed <= SEED_MAXIMUM:
-        raise ParameterError(f"--seed must be a whole number from 0 to {SEED_MAXIMUM}, not {args.seed}")
     config = MultiCropConfig(num_local=args.num_local, global_scale=tuple(args.global_scale),
                              local_scale=tuple(args.local_scale))
     try:
@@ -247,7 +244,7 @@ def crops_summary(name: str, path: Path, width: int, height: int, config: MultiC
     }
 
 
-def _print_table(summary: dict) -> None:
+def _print_views(summary: dict) -> None:
     image, config = summary["image"], summary["config"]
     views = summary["views"]
     names = [view["name"] for view in views]
@@ -288,10 +285,9 @@ def run_crops(args: argparse.Namespace) -> int:
         width, height = read_image_size(path)
         summary = crops_summary(name, path, width, height, config, args.seed)
     except ParameterError as error:
-        sys.stderr.write(f"distill-lab: error: {error}\n")
-        return 2
+        return fail(str(error))
     if args.json:
-        print(json.dumps(summary))
+        print_json(summary)
     else:
-        _print_table(summary)
+        _print_views(summary)
     return 0
