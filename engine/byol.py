@@ -29,7 +29,7 @@ from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
 from engine.params import ParamSpec
 from engine.simulation import Simulation, all_finite
-from engine.verdicts import BYOL_RULES, byol_verdict
+from engine.verdicts import BYOL_RULES, byol_verdict, spread
 
 BYOL_PARAMS = (
     ParamSpec("ema", bool, True, "EMA teacher",
@@ -219,11 +219,13 @@ class BYOLSimulation(Simulation):
     def _evaluate(self, loss: float) -> dict[str, float]:
         representation, projection = self.embed(self.eval_inputs)
         self._eval_projection = projection
+        per_dimension_std = std_normalized(projection)
         if self.step_count % self.KNN_INTERVAL == 0 or self.step_count == 0:
             self._knn = (self.step_count, knn_accuracy(representation, self.eval_labels))
         return {
             "loss": float(loss),
-            "std_normalized": std_normalized(projection),
+            "std_normalized": per_dimension_std,
+            "spread": spread(per_dimension_std, self.dim),  # the one unit the app and the CLI show
             "effective_rank": effective_rank(projection),
             "knn_accuracy": self._knn[1],
             "dim": self.dim,
