@@ -11,6 +11,8 @@ from engine.history import BoundedHistory
 from engine.params import ParamSpec, ParameterError, spec_table, validate_params
 from engine.verdicts import UNTRAINED, VerdictRules, VerdictTracker
 
+LECTURE = "lecture"  # the engine's speed setting that asks the simulation for its rate (lecture_rate)
+
 
 class Simulation(ABC):
     """A plain object: parameters, ``step()``, ``snapshot()``.
@@ -27,6 +29,9 @@ class Simulation(ABC):
     # Metrics at every step for this long after a reset or a change: a 10-step crash draws as a curve.
     DENSE_STEPS: int = 200
     DEFAULT_STEPS: int = 1000
+    # "Lecture pace": steps/s = per_step x steps since the last change (reset, a control moved, or a
+    # new verdict shown), between a floor and a ceiling: slow while things change, fast while they settle.
+    LECTURE_PACE: tuple[float, float, float] = (3.0, 0.5, 600.0)  # floor, per step, ceiling
     VERDICT_RULES: VerdictRules | None = None  # None: the simulation gives no verdict
     DISPLAY_PARAMS: tuple[str, ...] = ()  # parameters that change only what is shown, not training
 
@@ -46,6 +51,7 @@ class Simulation(ABC):
         if old != value:
             if self._specs[name].live and name not in self.DISPLAY_PARAMS:
                 self._dense_until = self.step_count + self.DENSE_STEPS
+                self._changed_at = self.step_count
             self._on_param_changed(name, old, value)
 
     def _on_param_changed(self, name: str, old: object, new: object) -> None:
@@ -63,6 +69,7 @@ class Simulation(ABC):
         self._loss_count = 0
         self.history = BoundedHistory(self.METRICS, keep_first=self.DENSE_STEPS + 1)
         self._dense_until = self.DENSE_STEPS
+        self._changed_at = 0
         self._verdicts = VerdictTracker(self.VERDICT_RULES) if self.VERDICT_RULES else None
         self.verdict = UNTRAINED if self.VERDICT_RULES else ""
         self._build()
@@ -99,7 +106,10 @@ class Simulation(ABC):
             self.latest = metrics
             self.history.record(self.step_count, metrics)
             if self._verdicts is not None:
-                self.verdict = self._verdicts.update(self.step_count, self.raw_verdict(metrics))
+                verdict = self._verdicts.update(self.step_count, self.raw_verdict(metrics))
+                if verdict != self.verdict and self.step_count > 1:
+                    self._changed_at = self.step_count  # a new verdict: slow down to show what follows
+                self.verdict = verdict
 
     def run(self, steps: int) -> float:
         """Train ``steps`` steps headless; returns the wall time in seconds."""
@@ -109,6 +119,11 @@ class Simulation(ABC):
             self._record()
         self.refresh_latest()
         return time.perf_counter() - start
+
+    def lecture_rate(self) -> float:
+        """Steps per second at lecture pace now (see LECTURE_PACE)."""
+        floor, per_step, ceiling = self.LECTURE_PACE
+        return min(max(floor, per_step * (self.step_count - self._changed_at)), ceiling)
 
     def raw_verdict(self, metrics: dict) -> str:
         """Hook: the verdict one evaluation's metrics give, before it has held (see engine/verdicts.py)."""

@@ -115,9 +115,12 @@ class VerdictTracker:
 
 
 # -- raw verdicts from the metrics ---------------------------------------------------------------
-def spread(std_normalized: float, dim: int) -> float:
-    """The spread in its one unit: std of z/|z| per dimension x sqrt(d); 1 = isotropic, 0 = collapsed."""
-    return float(std_normalized * math.sqrt(dim))
+def spread(std_normalized, dim: int):
+    """The spread in its one unit: std of z/|z| per dimension x sqrt(d); 1 = isotropic, 0 = collapsed.
+
+    A number for a number, an array for an array (a history)."""
+    value = std_normalized * math.sqrt(dim)
+    return float(value) if isinstance(value, float) or getattr(value, "ndim", 1) == 0 else value
 
 
 def byol_verdict(std_normalized: float, dim: int, effective_rank: float) -> str:

@@ -94,3 +94,16 @@ def test_thinning_keeps_the_first_rows_and_stays_bounded():
 def test_keep_first_is_checked():
     with pytest.raises(ValueError):
         BoundedHistory(("x",), max_points=8, keep_first=5)
+
+
+def test_lecture_pace_is_slow_after_a_change_and_fast_once_settled():
+    sim = BYOLSimulation(seed=SEED, batch_size=32)
+    floor, per_step, ceiling = sim.LECTURE_PACE
+    assert sim.lecture_rate() == floor  # a fresh run starts slowly
+    sim.run(400)
+    settled = sim.lecture_rate()
+    assert settled > 10 * floor
+    sim.set_param("predictor", False)
+    assert sim.lecture_rate() == floor  # a guard switched: slow again, to watch what follows
+    sim.step(2000)
+    assert floor <= sim.lecture_rate() <= ceiling

@@ -6,8 +6,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from engine.byol import BYOL_PARAMS, byol_verdict, describe_guards
-from widgets.panel_base import SimulationPanel
+from engine.byol import BYOL_PARAMS, describe_guards
+from engine.verdicts import headline, spread
+from widgets.panel_base import SimulationPanel, set_hero_stretch
 from widgets.plots import MetricPlot
 from widgets.theme import CLASS_COLOURS, CLASS_SYMBOLS, DASH, DOT
 
@@ -26,8 +27,9 @@ constant output makes it zero.</p>
 <p><b>Predictor.</b> An extra layer on the student side only. Off: the student's projection is
 compared with the teacher's directly. With no EMA (SimSiam), the predictor must learn fast enough:
 BYOL App. I found a 10x predictor learning rate rescues it (slider).</p>
-<p><b>What to watch.</b> The spread: the std of the l2-normalised outputs, per dimension. Outputs
-spread over the sphere give about 1/&radic;d; a collapse sends it to 0. The effective rank and the
+<p><b>What to watch.</b> The spread (the large plot): the std of the l2-normalised outputs per
+dimension, times &radic;d. Outputs spread evenly over the sphere give 1 (1/&radic;d per dimension,
+SimSiam Fig. 2); a collapse sends it to 0. The effective rank and the
 singular values show <i>dimensional</i> collapse (a few directions left). kNN accuracy asks whether the
 representation still tells the classes apart (labels are used only here, never for training).</p>
 <p><b>The toy.</b> 8 classes in 6 content directions, 26 nuisance directions that every augmentation
@@ -59,9 +61,13 @@ class BYOLPanel(SimulationPanel):
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme
-        self.spread_plot = MetricPlot("Spread", "std of z/|z| per dim", theme)
+        # One unit for spread everywhere: std of z/|z| per dimension x √d, so 1/√d per dimension is 1.
+        self.spread_plot = MetricPlot("Spread of the outputs", "spread (1 = isotropic)", theme)
+        self.spread_plot.setToolTip("std of z/|z| per dimension × √d: 1 when the outputs fill the sphere "
+                                    "evenly (1/√d per dimension, SimSiam Fig. 2), 0 when every input gets "
+                                    "the same output.")
         self.spread_plot.add_curve("spread", "", theme.primary)
-        self.spread_reference = self.spread_plot.add_reference(0.25, "1/√d: spread out", DASH)
+        self.spread_reference = self.spread_plot.add_reference(1.0, "1 = isotropic (1/√d per dim)", DASH)
         self.spread_plot.add_reference(0.0, "0: collapsed", DOT, theme.collapsed)
         self.loss_plot = MetricPlot("Loss", "2 − 2 cos", theme)
         self.loss_plot.add_curve("loss", "", theme.primary)
@@ -92,8 +98,13 @@ class BYOLPanel(SimulationPanel):
         self._embedding_style: tuple | None = None
         self.plots = [self.spread_plot, self.loss_plot, self.rank_plot,
                       self.spectrum_plot, self.knn_plot, self.embedding_plot]
-        for index, plot in enumerate(self.plots):
-            grid.addWidget(plot, index // 3, index % 3)
+        # One hero: the spread large, the 2-D outputs beside it, the rest in a smaller bottom row.
+        grid.addWidget(self.spread_plot, 0, 0, 2, 2)
+        grid.addWidget(self.embedding_plot, 0, 2)
+        grid.addWidget(self.rank_plot, 1, 2)
+        for column, plot in enumerate((self.loss_plot, self.knn_plot, self.spectrum_plot)):
+            grid.addWidget(plot, 2, column)
+        set_hero_stretch(grid)
 
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
@@ -103,10 +114,9 @@ class BYOLPanel(SimulationPanel):
         history = snapshot["history"]
         steps = history["step"]
         dim = snapshot["dim"]
-        reference = 1 / np.sqrt(dim)
-        self.spread_reference.setValue(reference)
-        self.spread_plot.set_curve("spread", steps, history["std_normalized"])
-        self.spread_plot.setYRange(0, 1.25 * max(reference, float(np.max(history["std_normalized"], initial=0))), padding=0)
+        spread_history = spread(history["std_normalized"], dim)
+        self.spread_plot.set_curve("spread", steps, spread_history)
+        self.spread_plot.setYRange(0, 1.25 * max(1.0, float(np.max(spread_history, initial=0))), padding=0)
         # Step 0 has no training loss yet.
         finite = np.isfinite(history["loss"])
         self.loss_plot.set_curve("loss", steps[finite], history["loss"][finite])
@@ -130,13 +140,8 @@ class BYOLPanel(SimulationPanel):
 
     def live_state(self, snapshot: dict) -> tuple[str, str, str]:
         latest = snapshot["latest"]
-        verdict = byol_verdict(latest["std_normalized"], snapshot["dim"], latest["effective_rank"])
-        spread = latest["std_normalized"] * np.sqrt(snapshot["dim"])
-        detail = (f"spread {spread:.2f} × 1/√d · effective rank {latest['effective_rank']:.1f} · "
+        words, kind = headline(snapshot["verdict"], "byol")
+        value = spread(latest["std_normalized"], snapshot["dim"])
+        detail = (f"spread {value:.2f} (1 = isotropic) · effective rank {latest['effective_rank']:.1f} · "
                   f"kNN {latest['knn_accuracy']:.0%} · step {snapshot['step']}")
-        headline = {
-            "healthy": "HEALTHY: outputs spread out",
-            "partly collapsed": "PARTLY COLLAPSED: outputs squeezed into a few directions",
-            "collapsed": "COLLAPSED: every input gets the same output",
-        }[verdict]
-        return headline, verdict, detail
+        return words, kind, detail

@@ -43,6 +43,14 @@ class Panel(Protocol):
     def set_controls_visible(self, visible: bool) -> None: ...
 
 
+def set_hero_stretch(grid: QtWidgets.QGridLayout) -> None:
+    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows and columns get more room."""
+    for row, stretch in enumerate((3, 3, 2)):
+        grid.setRowStretch(row, stretch)
+    for column, stretch in enumerate((3, 3, 2)):
+        grid.setColumnStretch(column, stretch)
+
+
 class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     """Base class of the pages that train a simulation."""
 
@@ -87,10 +95,16 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.control_scroll = scroll
 
         plot_area = QtWidgets.QWidget()
-        self.plot_grid = QtWidgets.QGridLayout(plot_area)
+        plot_column = QtWidgets.QVBoxLayout(plot_area)
+        plot_column.setContentsMargins(0, 0, 0, 0)
+        self.plot_grid = QtWidgets.QGridLayout()
         self.plot_grid.setContentsMargins(0, 0, 0, 0)
         self.plot_grid.setSpacing(6)
         self.build_plots(self.plot_grid)
+        plot_column.addLayout(self.plot_grid, 1)
+        # Below the plots, empty until used: room for a page's own strip (e.g. a mechanism diagram).
+        self.extra_slot = QtWidgets.QHBoxLayout()
+        plot_column.addLayout(self.extra_slot)
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
@@ -190,7 +204,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             detail = snapshot["divergence_reason"]
         else:
             headline, kind, detail = self.live_state(snapshot)
-        colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed}.get(kind, self.theme.warning)
+        colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed,
+                  "untrained": self.theme.foreground}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
         if colour != self._shown_verdict_colour:  # a new style sheet re-polishes the label: only on change
             self._shown_verdict_colour = colour
