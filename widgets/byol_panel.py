@@ -41,6 +41,8 @@ class BYOLPanel(SimulationPanel):
     PAGE_KEY = "byol"
     TITLE = "BYOL: collapse guards"
     PARAMS = BYOL_PARAMS
+    FRESH_ONLY = {("predictor", False): "Predictor off on a trained network: measured, it stayed healthy "
+                                        "for 3000 more steps (seeds 100-102); the collapse needs a young network."}
 
     # -- build ----------------------------------------------------------------------------
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
@@ -126,6 +128,13 @@ class BYOLPanel(SimulationPanel):
         values = np.maximum(snapshot["singular_values"], 1e-4)
         self.spectrum_curve.setData(np.arange(1, len(values) + 1), values)
         self._draw_embedding(snapshot["embedding_2d"], snapshot["labels"])
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        if ghost is None:
+            self.spread_plot.set_ghost(None, None)
+            return
+        history = ghost["history"]
+        self.spread_plot.set_ghost(history["step"], spread(history["std_normalized"], ghost["dim"]), ghost["label"])
 
     def _draw_embedding(self, points: np.ndarray, labels: np.ndarray) -> None:
         # Per-point brushes are built once per label set: rebuilding them each frame is costly.

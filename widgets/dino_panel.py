@@ -64,6 +64,8 @@ class DINOPanel(SimulationPanel):
     PAGE_KEY = "dino"
     TITLE = "DINO: centering and sharpening"
     PARAMS = DINO_PARAMS
+    FRESH_ONLY = {("centering", False): "Centering off on a trained network: measured, it did nothing for "
+                                        "2000 steps; the established prototypes hold."}
 
     # -- build ----------------------------------------------------------------------------
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
@@ -147,6 +149,12 @@ class DINOPanel(SimulationPanel):
                   f" · teacher T now {snapshot['teacher_temperature_now']:.3g} · step {snapshot['step']}")
         words, kind = headline(verdict, "dino")
         return words, kind, detail
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        history = ghost["history"] if ghost else {}
+        self.entropy_plot.set_ghost(history.get("step"), history.get("teacher_entropy"), ghost["label"] if ghost else "")
+        self.usage_entropy_plot.set_ghost(history.get("step"), history.get("usage_entropy"),
+                                          ghost["label"] if ghost else "")
 
     def draw(self, snapshot: dict) -> None:
         num_prototypes = snapshot["num_prototypes"]

@@ -57,6 +57,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     PAGE_KEY = ""
     TITLE = ""
     PARAMS: tuple[ParamSpec, ...] = ()
+    # (parameter, value) -> why that change may not act on a trained network (measured, in words).
+    FRESH_ONLY: dict[tuple[str, object], str] = {}
+    TRAINED_STEPS = 300  # from here on a run counts as trained for FRESH_ONLY
 
     def __init__(self, controller, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -79,11 +82,20 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.transport = TransportBar(self.specs["seed"])
+        self.ghost: dict | None = None  # the run before the last reset: its history and settings
+        self.restart_button = QtWidgets.QPushButton("Restart with these settings (Shift+R)")
+        self.restart_button.setToolTip("Start again from step 0 with the same seed and the settings now "
+                                       "on the controls; the run so far stays behind as a faint ghost")
+        self.clear_ghost_button = QtWidgets.QPushButton("Clear ghost")
+        self.clear_ghost_button.setToolTip("Remove the faint curves of the previous run")
+        self.clear_ghost_button.hide()
 
         control_column = QtWidgets.QWidget()
         control_column.setObjectName("controls")
         self.control_layout = QtWidgets.QVBoxLayout(control_column)
         self.control_layout.addWidget(self.transport)
+        self.control_layout.addWidget(self.restart_button)
+        self.control_layout.addWidget(self.clear_ghost_button)
         self.build_controls(self.control_layout)
         self.control_layout.addStretch(1)
         scroll = QtWidgets.QScrollArea()
@@ -119,7 +131,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         # wire
         self.transport.play_toggled.connect(self._on_play)
         self.transport.step_requested.connect(lambda: controller.step(1))
-        self.transport.reset_requested.connect(controller.reset)
+        self.transport.reset_requested.connect(self._reset_keeping_ghost)
+        self.restart_button.clicked.connect(self.restart_with_settings)
+        self.clear_ghost_button.clicked.connect(self.clear_ghost)
         self.transport.speed_changed.connect(controller.set_speed)
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
@@ -181,6 +195,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.show_message("")
         self.scenario = None  # a control moved: the scenario's words no longer apply
         self.controller.set_param(name, value)
+        self.warn_fresh_only(name, value)
 
     def _on_play(self, running: bool) -> None:
         self.controller.play() if running else self.controller.pause()
@@ -240,7 +255,43 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def reset_page(self) -> None:
         """Start training afresh from the seed in the transport bar."""
-        self.controller.reset(self.transport.seed.value())
+        self._reset_keeping_ghost(self.transport.seed.value())
+
+    def restart_with_settings(self) -> None:
+        """Step 0 again with the same seed as the run so far and the settings now on the controls."""
+        seed = self.snapshot["params"]["seed"] if self.snapshot is not None else self.transport.seed.value()
+        self.transport.seed.setValue(int(seed))
+        self._reset_keeping_ghost(int(seed))
+
+    def _reset_keeping_ghost(self, seed: int) -> None:
+        # A run worth comparing against (it trained) stays behind the new one, faint and labelled.
+        if self.snapshot is not None and self.snapshot.get("step", 0) > 0 and "history" in self.snapshot:
+            self.ghost = {"history": self.snapshot["history"], "params": dict(self.snapshot["params"]),
+                          "label": self.ghost_label(self.snapshot["params"]), "step": self.snapshot["step"],
+                          "dim": self.snapshot.get("dim")}
+            self.draw_ghost(self.ghost)
+            self.clear_ghost_button.show()
+        self.show_message("")
+        self.controller.reset(seed)
+
+    def clear_ghost(self) -> None:
+        self.ghost = None
+        self.draw_ghost(None)
+        self.clear_ghost_button.hide()
+
+    def ghost_label(self, params: dict) -> str:
+        """The previous run's settings in a few words: the caption's settings part."""
+        return "last run: " + self.caption_text(params).split("→")[0].strip()
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        """Hook: draw (or, with None, remove) the previous run's curves behind the live ones."""
+
+    def warn_fresh_only(self, name: str, value: object) -> None:
+        """Say at once when a change acts only on a fresh network (FRESH_ONLY) on a trained one."""
+        words = self.FRESH_ONLY.get((name, value))
+        if words and self.snapshot is not None and self.snapshot.get("step", 0) >= self.TRAINED_STEPS:
+            self.show_message(f"{words} The papers train each ablation from scratch: press "
+                              f"Restart with these settings (Shift+R).")
 
     def scenario_params(self) -> dict:
         """The live parameters, for saving as a scenario."""

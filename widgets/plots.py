@@ -75,6 +75,30 @@ class MetricPlot(pg.PlotWidget):
         self._style_reference_label(line)
         return line
 
+    def set_ghost(self, x: np.ndarray | None, y: np.ndarray | None, label: str = "") -> None:
+        """The previous run's curve, faint and dashed behind the live ones, labelled with its settings;
+        None removes it."""
+        item = self.getPlotItem()
+        if getattr(self, "_ghost", None) is not None:
+            item.removeItem(self._ghost[0])
+            item.removeItem(self._ghost[1])
+            self._ghost = None
+        if x is None or not len(x):
+            return
+        colour = self.theme.muted
+        curve = pg.PlotDataItem(x, y, pen=pg.mkPen(colour, width=LINE_WIDTH * self.zoom * 0.8,
+                                                   style=QtCore.Qt.DashLine))
+        curve.setOpacity(0.6)
+        curve.setZValue(-10)
+        text = pg.TextItem(label, color=colour, anchor=(1, 1))
+        font = QtGui.QFont()
+        font.setPointSizeF(BASE_FONT_PT * 0.8 * self.zoom)
+        text.setFont(font)
+        text.setPos(float(x[-1]), float(y[-1]))
+        item.addItem(curve, ignoreBounds=True)
+        item.addItem(text, ignoreBounds=True)
+        self._ghost = (curve, text)
+
     def set_curve(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
         """Draw a curve over training steps; the x range grows in round steps, not every frame."""
         self._curves[key][0].setData(x, y)
