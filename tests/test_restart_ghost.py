@@ -60,3 +60,18 @@ def test_dino_centering_off_on_a_trained_run_says_so_and_restart_leaves_entropy_
     panel.restart_with_settings()
     window_helpers.wait_snapshot(qtbot, controller, lambda s: s["step"] == 0 and not s["params"]["centering"])
     assert panel.entropy_plot._ghost is not None and panel.usage_entropy_plot._ghost is not None
+
+
+def test_log_step_axis_shows_the_first_steps(qtbot, window):
+    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    controller.step(50)
+    window_helpers.wait_snapshot(qtbot, controller, lambda s: s["step"] == 50)
+    qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot["step"] == 50)
+    panel.log_steps.click()
+    x = panel.spread_plot._curves["spread"][0].xData  # the steps, before the log is taken
+    assert list(x[:10]) == list(range(1, 11))  # every early step, step 0 left out of the log axis
+    assert panel.spread_plot.getPlotItem().getAxis("bottom").logMode
+    panel.log_steps.click()
+    x = panel.spread_plot._curves["spread"][0].xData  # the steps, before the log is taken
+    assert x[0] == 0

@@ -89,6 +89,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.clear_ghost_button = QtWidgets.QPushButton("Clear ghost")
         self.clear_ghost_button.setToolTip("Remove the faint curves of the previous run")
         self.clear_ghost_button.hide()
+        self.log_steps = QtWidgets.QCheckBox("Log step axis (early steps)")
+        self.log_steps.setToolTip("Training steps on a log scale: a crash in the first 10 steps is as "
+                                  "wide as the next 1000 (metrics are recorded at every step early on)")
 
         control_column = QtWidgets.QWidget()
         control_column.setObjectName("controls")
@@ -96,6 +99,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.control_layout.addWidget(self.transport)
         self.control_layout.addWidget(self.restart_button)
         self.control_layout.addWidget(self.clear_ghost_button)
+        self.control_layout.addWidget(self.log_steps)
         self.build_controls(self.control_layout)
         self.control_layout.addStretch(1)
         scroll = QtWidgets.QScrollArea()
@@ -134,6 +138,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.transport.reset_requested.connect(self._reset_keeping_ghost)
         self.restart_button.clicked.connect(self.restart_with_settings)
         self.clear_ghost_button.clicked.connect(self.clear_ghost)
+        self.log_steps.toggled.connect(self.set_log_steps)
         self.transport.speed_changed.connect(controller.set_speed)
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
@@ -273,6 +278,14 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             self.clear_ghost_button.show()
         self.show_message("")
         self.controller.reset(seed)
+
+    def set_log_steps(self, on: bool) -> None:
+        for plot in self.plots:
+            if getattr(plot, "time_series", False):
+                plot.set_log_x(on)
+        if self.snapshot is not None:
+            self.draw(self.snapshot)
+        self.draw_ghost(self.ghost)
 
     def clear_ghost(self) -> None:
         self.ghost = None
