@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine.byol import BYOL_PARAMS, describe_guards
 from engine.verdicts import headline, spread
+from widgets.diagrams.byol_diagram import GUARDS, BYOLDiagram
 from widgets.panel_base import SimulationPanel, set_hero_stretch
 from widgets.plots import MetricPlot
 from widgets.theme import CLASS_COLOURS, CLASS_SYMBOLS, DASH, DOT
@@ -108,6 +109,22 @@ class BYOLPanel(SimulationPanel):
             grid.addWidget(plot, 2, column)
         set_hero_stretch(grid)
 
+    def build_diagram(self) -> BYOLDiagram:
+        # The checkboxes are the one source of truth: a click on a guard moves its checkbox (as
+        # its key does), and the diagram redraws from the checkbox's every change.
+        diagram = BYOLDiagram()
+        for name in GUARDS:
+            self.controls[name].value_shown.connect(diagram.set_guard)
+            diagram.set_guard(name, self.controls[name].isChecked())
+        self.controls["ema_momentum"].value_shown.connect(lambda _, value: diagram.set_ema_momentum(value))
+        diagram.set_ema_momentum(self.controls["ema_momentum"].value())
+        diagram.region_clicked.connect(self._on_diagram_clicked)
+        return diagram
+
+    def _on_diagram_clicked(self, name: str) -> None:
+        if name in GUARDS:
+            self.apply_param(name, not self.controls[name].isChecked())
+
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         return describe_guards(params)
@@ -128,6 +145,7 @@ class BYOLPanel(SimulationPanel):
         values = np.maximum(snapshot["singular_values"], 1e-4)
         self.spectrum_curve.setData(np.arange(1, len(values) + 1), values)
         self._draw_embedding(snapshot["embedding_2d"], snapshot["labels"])
+        self.diagram.show_snapshot(snapshot)
 
     def draw_ghost(self, ghost: dict | None) -> None:
         if ghost is None:

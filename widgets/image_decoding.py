@@ -15,8 +15,19 @@ from typing import Iterator
 
 from PySide6 import QtCore, QtGui
 
+from desktop.safe_read import regular_file_problem
+
 _DECODER_CATEGORY = "qt.gui.imageio"
 _DECODER_PREFIXES = ("libpng", "Corrupt JPEG", "Premature end", "QImageIOHandler")
+
+
+def not_a_file_message(path) -> str:
+    """Why a path that is not a regular file cannot be an image, in words: missing, or what it is
+    (a FIFO or a device is not "no file", and is never opened: a FIFO's open() would block)."""
+    problem = regular_file_problem(path) or "is not a regular file"
+    if problem == "there is no such file":
+        return f"there is no file {str(path)!r}"
+    return f"{os.path.basename(str(path))!r} {problem}"
 
 
 @contextlib.contextmanager
