@@ -75,3 +75,16 @@ def test_log_step_axis_shows_the_first_steps(qtbot, window):
     panel.log_steps.click()
     x = panel.spread_plot._curves["spread"][0].xData  # the steps, before the log is taken
     assert x[0] == 0
+
+
+def test_high_zoom_shows_the_hero_alone_unless_asked(qtbot, window):
+    from widgets.theme import DARK, LIGHT
+
+    panel = window.panels["byol"]
+    panel.set_theme(DARK, 1.5)
+    assert panel.spread_plot.isVisibleTo(panel) and not panel.loss_plot.isVisibleTo(panel)
+    panel.all_plots.click()
+    assert panel.loss_plot.isVisibleTo(panel) and panel.embedding_plot.isVisibleTo(panel)
+    panel.all_plots.click()
+    panel.set_theme(LIGHT, 1.0)
+    assert panel.loss_plot.isVisibleTo(panel)

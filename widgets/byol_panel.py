@@ -108,6 +108,8 @@ class BYOLPanel(SimulationPanel):
         for column, plot in enumerate((self.loss_plot, self.knn_plot, self.spectrum_plot)):
             grid.addWidget(plot, 2, column)
         set_hero_stretch(grid)
+        self.secondary_plots = [self.loss_plot, self.knn_plot, self.spectrum_plot, self.rank_plot,
+                                self.embedding_plot]
 
     def build_diagram(self) -> BYOLDiagram:
         # The checkboxes are the one source of truth: a click on a guard moves its checkbox (as

@@ -136,6 +136,8 @@ class DINOPanel(SimulationPanel):
         for column, plot in enumerate((self.usage_entropy_plot, self.kl_plot, self.center_plot)):
             grid.addWidget(plot, 2, column)
         set_hero_stretch(grid)
+        self.secondary_plots = [self.usage_entropy_plot, self.kl_plot, self.center_plot, self.sample_plot,
+                                self.entropy_plot]
 
     def build_diagram(self) -> DINODiagram:
         # The controls are the one source of truth: the diagram moves them (as the keys do) and

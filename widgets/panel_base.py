@@ -44,12 +44,16 @@ class Panel(Protocol):
     def set_controls_visible(self, visible: bool) -> None: ...
 
 
-def set_hero_stretch(grid: QtWidgets.QGridLayout) -> None:
-    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows and columns get more room."""
-    for row, stretch in enumerate((3, 3, 2)):
-        grid.setRowStretch(row, stretch)
-    for column, stretch in enumerate((3, 3, 2)):
-        grid.setColumnStretch(column, stretch)
+HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown unless asked
+
+
+def set_hero_stretch(grid: QtWidgets.QGridLayout, others_shown: bool = True) -> None:
+    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows and columns get more room
+    (all of it when the other plots are hidden)."""
+    last = 2 if others_shown else 0
+    for index, stretch in enumerate((3, 3, last)):
+        grid.setRowStretch(index, stretch)
+        grid.setColumnStretch(index, stretch)
 
 
 class SimulationPanel(ControlColumn, QtWidgets.QWidget):
@@ -90,6 +94,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.clear_ghost_button = QtWidgets.QPushButton("Clear ghost")
         self.clear_ghost_button.setToolTip("Remove the faint curves of the previous run")
         self.clear_ghost_button.hide()
+        self.all_plots = QtWidgets.QCheckBox("All plots (at high zoom)")
+        self.all_plots.setToolTip(f"From zoom {HERO_ONLY_ZOOM:g} only the main plots are shown, so they "
+                                  "stay large; tick to show the others too")
+        self.secondary_plots: list = []  # the pages' smaller plots, hidden at high zoom
         self.log_steps = QtWidgets.QCheckBox("Log step axis (early steps)")
         self.log_steps.setToolTip("Training steps on a log scale: a crash in the first 10 steps is as "
                                   "wide as the next 1000 (metrics are recorded at every step early on)")
@@ -103,6 +111,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.control_layout.addWidget(self.restart_button)
         self.control_layout.addWidget(self.clear_ghost_button)
         self.control_layout.addWidget(self.log_steps)
+        self.control_layout.addWidget(self.all_plots)
         self.build_controls(self.control_layout)
         self.control_layout.addStretch(1)
         scroll = QtWidgets.QScrollArea()
@@ -144,6 +153,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.restart_button.clicked.connect(self.restart_with_settings)
         self.clear_ghost_button.clicked.connect(self.clear_ghost)
         self.log_steps.toggled.connect(self.set_log_steps)
+        self.all_plots.toggled.connect(self.show_secondary_plots)
         self.transport.speed_changed.connect(controller.set_speed)
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
@@ -340,8 +350,18 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.widen_plot_titles()
         for plot in self.plots:
             plot.apply_style(theme, zoom)
+        self.show_secondary_plots()
         if self.snapshot is not None:
             self.draw(self.snapshot)
+
+    def show_secondary_plots(self) -> None:
+        """At presenter zoom 1.5 and above only the hero plots are shown (the rest became slivers at
+        1280x720); "All plots" brings the rest back."""
+        visible = self.zoom < HERO_ONLY_ZOOM or self.all_plots.isChecked()
+        for plot in self.secondary_plots:
+            plot.setVisible(visible)
+        if self.secondary_plots:  # hidden rows and columns give their room to the hero
+            set_hero_stretch(self.plot_grid, visible)
 
     def widen_plot_titles(self) -> None:
         """Let each plot's title use the plot's whole width, not only the width beside its y axis: at
