@@ -501,6 +501,13 @@ class AblationPanel(SimulationPanel):
                     f"{snap['runs_total']} runs){where}", "filling", detail)
         snap = snapshot["byol"]
         members = snap["members"]
+        if not members[0]["judged"]:
+            # The papers report trained networks: nothing is compared with them before that.
+            judge_at = members[0]["judge_from_step"]
+            detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 read healthy "
+                      f"now · compared with the papers from step {judge_at}")
+            return (f"GUARD GRID, step {snap['step']}: training; compared with the papers at step {judge_at}",
+                    "untrained", detail)
         ran = [m for m in members if m["agrees"] is not None]
         disagree = [m["name"] for m in ran if m["agrees"] is False]
         detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 healthy · "
@@ -563,6 +570,8 @@ class AblationPanel(SimulationPanel):
                 False: ("✗ DISAGREES", theme.collapsed),
                 None: ("– no paper", theme.muted),
             }[agrees]
+            if not member["judged"] and published["verdict"] is not None:
+                agree_text = f"… at step {member['judge_from_step']}"
             cells = [
                 (SHORT_NAMES[(member["ema"], member["stop_gradient"], member["predictor"])], None, None),
                 (f"{member['spread']:.2f}", None, None),
