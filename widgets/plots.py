@@ -46,7 +46,7 @@ class MetricPlot(pg.PlotWidget):
         # Let the grid share whatever width is left; the axes' size hints would overflow it.
         self.setMinimumSize(140, 120)
         # An opaque plot does not make Qt repaint the widgets behind it on every frame, and cached
-        # axes are not re-rendered when only the curves change (measured: 98 -> 12 paints a frame).
+        # axes are not re-rendered when only the curves change (paints a frame: docs/performance.md).
         self.setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
         self.viewport().setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
         for side in ("left", "bottom"):
@@ -83,7 +83,7 @@ class MetricPlot(pg.PlotWidget):
 
     def _grow_x_range(self, first: float, last: float) -> None:
         # A range that changes every frame re-generates the x axis' ticks and labels every frame
-        # (measured: a frame costs 0.71x as much without it); a round range changes rarely.
+        # (a frame's cost: docs/performance.md); a round range changes rarely.
         x_range = (first, round_up(max(last, first + 10.0) - first) + first)
         if x_range != self._x_range:
             self._x_range = x_range
