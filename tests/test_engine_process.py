@@ -11,7 +11,6 @@ import pytest
 from desktop import engine_process
 from desktop.engine_process import EngineProcessController, controller_factory
 from desktop.engine_thread import EngineController
-from desktop.main_window import MainWindow
 from engine.ablation import AblationSimulation
 from engine.byol import BYOLSimulation
 from engine.dino import DINOSimulation
@@ -102,10 +101,9 @@ def opened(controller) -> bool:
     return controller._host.is_open(controller._key)
 
 
-def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch):
+def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
-    window = MainWindow()
-    qtbot.addWidget(window)
+    window = open_window(pages=())
     first = window.current_page().key
     assert {key: opened(c) for key, c in window.controllers.items()} == {
         key: key == first for key in window.controllers}
@@ -120,10 +118,9 @@ def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monke
     window.close()
 
 
-def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, monkeypatch):
+def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
-    window = MainWindow()
-    qtbot.addWidget(window)
+    window = open_window(pages=())
     for key in window.controllers:
         window.show_page(key)
     assert all(opened(controller) for controller in window.controllers.values())

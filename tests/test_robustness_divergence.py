@@ -26,7 +26,7 @@ from engine.byol import BYOLSimulation
 from engine.params import validate_params
 from engine.registry import SIMULATIONS
 from robustness_helpers import QtMessages, non_finite_plots, plotted_arrays
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 BYOL_DIVERGING = dict(learning_rate=10.0, weight_decay=0.1)
 BYOL_DIVERGES_AT = 342
@@ -151,13 +151,6 @@ def test_dino_divergence_stops_at_that_step_and_keeps_the_last_finite_state(monk
 
 
 # -- the page -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot)
-    yield window
-    window.shutdown()
-
 
 def training_pages():
     pages = ["byol"]

@@ -199,22 +199,8 @@ class Lecturer:
         self.window.current_panel().defaults_button.click()
 
 
-@pytest.fixture
-def window(qtbot):
-    window = MainWindow(LIGHT, 1.0)
-    qtbot.addWidget(window)
-    window.resize(1280, 760)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)  # shortcuts need the active window
-    for key, controller in window.controllers.items():
-        window.show_page(key)  # an engine starts when its page is first shown (worker processes)
-        qtbot.waitUntil(lambda c=controller: c.latest is not None, timeout=30000)
-    window.tabs.setCurrentIndex(0)
-    yield window
-    window.shutdown()
-
-
+# Active (shortcuts reach only the active window), every page's engine started, back on the first.
+@pytest.mark.window(size=(1280, 760), pages="all", active=True)
 def test_soak_every_page_with_random_changes(qtbot, window):
     rng = random.Random(SOAK_SEED)
     lecturer = Lecturer(window, qtbot, rng)
