@@ -3,9 +3,10 @@
 For BYOL (and DINO, when engine/dino.py imports and trains) it times, in alternating rounds:
 
 - the engine's training step (numpy, BLAS single-threaded as engine/__init__.py sets it);
-- the PyTorch reference (benchmarks/torch_reference.py) in float64, with 1 thread and with
-  torch's default thread count, and in float32 with 1 thread (what a PyTorch user would pick);
-- the engine's ``step()`` as the app runs it (metrics every 10 steps, kNN every 50), for scale;
+- the PyTorch reference (benchmarks/torch_reference.py) in float64 and float32, each with 1
+  thread and with torch's default thread count; the fastest of the four is "torch at its best";
+- the engine's ``step()`` as the app runs it (metrics every 10 steps, kNN every 50), compared
+  with torch at its best without any metrics;
 - a 1024x1024 float64 matmul in numpy on one thread: this machine's matmul throughput.
 
 Before timing, both sides take 20 steps from the same weights on the same views, and the largest
@@ -159,11 +160,16 @@ def bench(simulation_class, reference_class, flops_fn, rounds: int, steps: int,
                   max(10, steps // 4), before_block=threads(default_threads)),
         Contender("torch f32, 1 thread", torch_steps(reference_class(simulation_class(), torch.float32)),
                   steps, before_block=threads(1)),
+        Contender(f"torch f32, {default_threads} threads (default)",
+                  torch_steps(reference_class(simulation_class(), torch.float32)),
+                  max(10, steps // 4), before_block=threads(default_threads)),
         Contender("engine step() with live metrics", engine_app_steps(app_sim), steps),
         Contender(f"numpy matmul {MATMUL_SIZE}^3 f64, 1 thread", matmul_blocks(), 4),
     ]
     load = run_rounds(contenders, rounds)
-    engine_c, t1, tdef, t32, app_c, mm = contenders
+    engine_c, t1, tdef, t32, t32def, app_c, mm = contenders
+    torches = (t1, tdef, t32, t32def)
+    best = max(torches, key=lambda c: c.rate_wall())
     flops = flops_fn(engine_sim)
     matmul_flops = 2 * MATMUL_SIZE ** 3
     torch.set_num_threads(1)
@@ -172,12 +178,16 @@ def bench(simulation_class, reference_class, flops_fn, rounds: int, steps: int,
         "rounds": rounds,
         "steps_per_block": steps,
         "load_average": load,
-        "steps_per_second_wall": {c.name: round(c.rate_wall(), 1) for c in contenders[:5]},
-        "steps_per_second_cpu": {c.name: round(c.rate_cpu(), 1) for c in contenders[:5]},
+        "steps_per_second_wall": {c.name: round(c.rate_wall(), 1) for c in contenders[:6]},
+        "steps_per_second_cpu": {c.name: round(c.rate_cpu(), 1) for c in contenders[:6]},
         "ratio_engine_over_torch_wall": {
-            c.name: round(paired_ratio(engine_c, c, "wall"), 2) for c in (t1, tdef, t32)},
+            c.name: round(paired_ratio(engine_c, c, "wall"), 2) for c in torches},
         "ratio_engine_over_torch_cpu": {
-            c.name: round(paired_ratio(engine_c, c, "cpu"), 2) for c in (t1, tdef, t32)},
+            c.name: round(paired_ratio(engine_c, c, "cpu"), 2) for c in torches},
+        # The app's step (live metrics included) against torch at its best, without metrics.
+        "torch_best": best.name,
+        "ratio_app_step_over_torch_best_wall": round(paired_ratio(app_c, best, "wall"), 2),
+        "ratio_engine_over_torch_best_wall": round(paired_ratio(engine_c, best, "wall"), 2),
         "flops_per_step_engine": flops,
         "flops_per_step_torch_counted": torch_counted_flops(reference_class(simulation_class(), torch.float64)),
         "matmul_gflops_wall": round(mm.rate_wall() * matmul_flops / 1e9, 2),
@@ -239,10 +249,11 @@ def print_report(report: dict) -> None:
         print(f"  engine reaches {r['engine_gflops_cpu']:.2f} GFLOP/s CPU = "
               f"{r['engine_fraction_of_matmul_cpu']:.0%} of the matmul throughput "
               f"({r['engine_fraction_of_matmul_wall']:.0%} by wall time)")
-        goal = r["ratio_engine_over_torch_wall"]
-        worst = min(goal[k] for k in goal if "f64" in k)
-        print(f"  goal engine >= 2x torch (f64, 1 and default threads): "
-              f"{'MET' if worst >= 2 else 'NOT MET'} (worst {worst:.2f}x)")
+        best = r["ratio_engine_over_torch_best_wall"]
+        print(f"  torch at its best here: {r['torch_best']}; engine {best:.2f}x, engine with live "
+              f"metrics {r['ratio_app_step_over_torch_best_wall']:.2f}x (torch without metrics)")
+        print(f"  goal engine >= 2x torch at its best: {'MET' if best >= 2 else 'NOT MET'} "
+              f"({best:.2f}x)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,9 +74,11 @@ class AblationSimulation:
         elif name == "steps_per_cell":
             steps = STEPS_PER_CELL_SPEC.validate(value)
             if steps != self.regime_map.steps:
+                old = self.regime_map
+                old.close()
                 self.regime_map = DINORegimeMap(
-                    self.regime_map.teacher_temperatures, self.regime_map.center_momenta,
-                    steps=steps, **self.regime_map.params)
+                    old.teacher_temperatures, old.center_momenta, steps=steps,
+                    seeds=old.num_seeds, workers=old.workers, **old.params)
                 self._cached["dino"] = None
         elif name == "seed":
             self.active.set_param("seed", value)  # takes effect on the next reset, as elsewhere

@@ -15,24 +15,18 @@ explicit option: ``BYOLGrid(dtype=np.float64)`` reproduces each ``BYOLSimulation
 guards and seed bit for bit (tests/test_byol_grid.py checks it to 1e-10). In float32 every array
 of a training step is float32 (weights, gradients, velocities, activations, losses; the views are
 drawn in float64, as a single run draws them, then cast), so the members follow the float64 runs
-only approximately. What must not change, does not: at the default 1500 steps on seeds 0, 1 and 2,
-every member's verdict in float32 equals its verdict in float64, and so does the agreement with
-the papers (a phenomena test checks seed 0). The collapse metrics behind the verdict (spread,
-effective rank, singular values) are computed in float64 from the float32 projections, with
+only approximately; their verdicts were checked to equal float64's (docs/performance.md section
+4; a phenomena test checks seed 0). The collapse metrics behind the verdict (spread, effective
+rank, singular values) are computed in float64 from the float32 projections, with
 ``BYOLSimulation``'s code; the kNN accuracy in the grid's dtype. A float32 member overflows to
 infinity sooner (beyond 3.4e38) than a float64 run would; it then stops alone as any diverged
 member does, and its reason says float32.
 
 Why float32: batching cannot cut the floating-point work (the grid does every product the 8 runs
-do). At the default batch of 128 the matrix products dominate, and in float64 the grid's products
-alone cost about half of 8 separate runs (0.46-0.53 in CPU time on the 2-core development
-machine) and the whole grid 0.54-0.78; stacked products, one wide first-layer product over the
-shared input, and chunks of members that fit the L2 cache were measured and are no faster.
-OpenBLAS's float32 products run about twice as fast as float64's and every elementwise pass moves
-half the bytes: in float32 the products alone cost about 0.2 of the 8 float64 runs and the whole
-grid, evaluation included, 0.35-0.37 (benchmarks/bench_byol_grid.py --dtype both;
-docs/performance.md section 4). Members with EMA off run no teacher forward pass at all (the
-teacher stack holds the EMA members only).
+do), and at the default batch of 128 the matrix products dominate; float32 products and
+elementwise passes move half the bytes. The measured costs are in docs/performance.md section 4
+(benchmarks/bench_byol_grid.py --dtype both). Members with EMA off run no teacher forward pass at
+all (the teacher stack holds the EMA members only).
 
 How the guards map onto the stacks:
 
@@ -44,7 +38,7 @@ How the guards map onto the stacks:
   teacher branch: into the teacher's own weights (EMA on, then an SGD step before the EMA) or, with
   EMA off, through the student a second time and added to its gradient (byol.py's docstring).
 
-Each member's outcome is shown beside what the papers found (``PUBLISHED_OUTCOMES``); a member
+Each member's outcome is shown beside what the papers found (``engine.published``); a member
 whose toy verdict differs from the paper is reported with ``agrees = False``, never hidden.
 """
 from __future__ import annotations
@@ -52,7 +46,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 
@@ -61,6 +55,12 @@ from engine.history import BoundedHistory
 from engine.losses import cosine_loss, l2_normalize
 from engine.metrics import effective_rank, singular_values, std_normalized
 from engine.params import ParameterError, spec_table, validate_params
+from engine.published import (
+    GUARD_NAMES,
+    PUBLISHED_OUTCOMES,
+    PublishedOutcome,
+    agrees_with_paper,
+)
 
 GUARDS = ("ema", "stop_gradient", "predictor")
 # Members in a fixed order: all guards first, no guard last (EMA members first, so the EMA
@@ -69,73 +69,6 @@ GUARD_COMBINATIONS: tuple[tuple[bool, bool, bool], ...] = tuple(
     itertools.product((True, False), repeat=3))
 # The grid's own parameters: BYOL's, without the guards (each member fixes its own).
 GRID_PARAMS = tuple(spec for spec in BYOL_PARAMS if spec.name not in GUARDS)
-
-# -- what the papers found --------------------------------------------------------------------
-@dataclass(frozen=True)
-class PublishedOutcome:
-    """What the papers report for one guard combination.
-
-    ``verdict`` is the ``byol_verdict`` the paper's outcome corresponds to ("healthy" or
-    "collapsed"), or None when no paper in PAPERS.md ran the combination.
-    """
-
-    outcome: str
-    verdict: str | None
-    source: str
-    evidence: str
-
-
-PUBLISHED_OUTCOMES: dict[tuple[bool, bool, bool], PublishedOutcome] = {
-    # (ema, stop_gradient, predictor)
-    (True, True, True): PublishedOutcome(
-        "healthy", "healthy", "BYOL Table 5",
-        "BYOL as published: 72.5% top-1 (Table 5b baseline; Table 5a, tau = 0.99)."),
-    (True, True, False): PublishedOutcome(
-        "collapse", "collapsed", "BYOL Table 5b",
-        "No predictor, EMA target, no negatives (beta = 0): 0.2% top-1."),
-    (True, False, True): PublishedOutcome(
-        "collapse", "collapsed", "BYOL Table 19",
-        "Predictor, gradient flowing through the target: 0.3% top-1."),
-    (True, False, False): PublishedOutcome(
-        "not run in the papers", None, "none (DirectPred Thm. 2 is theory only)",
-        "No paper ran EMA without stop-gradient and without predictor. DirectPred's linear-model "
-        "theory (Thm. 2) predicts collapse (W -> 0) without stop-gradient or without predictor."),
-    (False, True, True): PublishedOutcome(
-        "healthy", "healthy", "SimSiam Table 1 and Fig. 2; BYOL App. I",
-        "SimSiam (teacher = student, stop-gradient, predictor): 67.7-68.1% linear, no EMA needed. "
-        "BYOL App. I: tau = 0 works (66.6%) with the predictor's lr x10 (the default here); BYOL "
-        "Table 5b reports 0.3% with the predictor at the base lr."),
-    (False, True, False): PublishedOutcome(
-        "collapse", "collapsed", "SimSiam Table 1; BYOL Table 5b",
-        "SimSiam without predictor: 0.1%; BYOL Table 5b, neither predictor nor target: 0.1%."),
-    (False, False, True): PublishedOutcome(
-        "collapse", "collapsed", "SimSiam Fig. 2",
-        "SimSiam without stop-gradient: the loss reaches its minimum at once, the per-channel std "
-        "of z/|z| goes to 0, linear accuracy 0.1%."),
-    (False, False, False): PublishedOutcome(
-        "not run in the papers", None, "none (DirectPred Thm. 2 is theory only)",
-        "No paper ran the network with no guard at all. DirectPred's linear-model theory (Thm. 2) "
-        "predicts collapse (W -> 0) without stop-gradient or without predictor."),
-}
-
-GUARD_NAMES: dict[tuple[bool, bool, bool], str] = {
-    (True, True, True): "BYOL (all three guards)",
-    (True, True, False): "no predictor",
-    (True, False, True): "no stop-gradient",
-    (True, False, False): "no stop-gradient, no predictor",
-    (False, True, True): "no EMA (SimSiam)",
-    (False, True, False): "no EMA, no predictor",
-    (False, False, True): "no EMA, no stop-gradient",
-    (False, False, False): "no guard at all",
-}
-
-
-def agrees_with_paper(verdict: str, published: PublishedOutcome) -> bool | None:
-    """True/False: does the toy's verdict match the paper's outcome? None: no paper ran it."""
-    if published.verdict is None:
-        return None
-    return verdict == published.verdict
-
 
 # -- batched building blocks ----------------------------------------------------------------
 def _slice_of(indices: list[int]) -> slice:

@@ -10,7 +10,8 @@ import pytest
 
 from desktop.commands.ablation import add_ablation_parser, center_momenta, run_ablation, teacher_temperatures
 from desktop.cli import OneLineArgumentParser
-from engine.byol_grid import GUARD_COMBINATIONS, PUBLISHED_OUTCOMES
+from engine.byol_grid import GUARD_COMBINATIONS
+from engine.published import PUBLISHED_OUTCOMES
 
 
 def run(argv, capsys):
@@ -70,13 +71,17 @@ def test_byol_table_shows_every_row_and_agreement(capsys):
 
 
 def test_dino_json_small_grid(capsys):
-    code, out, err = run(["dino", "--steps", "30", "--grid", "2", "2", "--json"], capsys)
+    code, out, err = run(["dino", "--steps", "30", "--grid", "2", "2", "--seeds", "2", "--json"],
+                         capsys)
     assert code == 0 and err == ""
     data = strict_json(out)
     runs = data["runs"]
-    assert len(runs) == 4
+    assert len(runs) == 4 * 2 and data["config"]["seeds"] == [0, 1]
+    assert len(data["cells"]) == 4
+    for cell in data["cells"]:
+        assert cell["seeds"] == 2 and sum(cell["fractions"].values()) == pytest.approx(1.0)
     assert data["config"]["center_momenta"] == [0.9, 0.999]
-    assert data["config"]["teacher_temperatures"] == pytest.approx([0.01, 0.16])
+    assert data["config"]["teacher_temperatures"] == pytest.approx([0.01, 0.2])
     for record in runs:
         assert record["simulation"] == "dino" and record["steps"] == 30
         assert set(record["final"]) >= {"teacher_entropy", "usage_entropy", "kl_teacher_student", "knn_accuracy"}
@@ -85,8 +90,8 @@ def test_dino_json_small_grid(capsys):
 
 
 def test_grid_axes():
-    assert teacher_temperatures(9)[4] == pytest.approx(0.04)
-    assert teacher_temperatures(3) == pytest.approx((0.01, 0.04, 0.16))
+    assert {0.02, 0.04, 0.06, 0.08} <= set(teacher_temperatures(7))  # the default: App. D's
+    assert teacher_temperatures(3) == pytest.approx((0.01, 0.2 ** 0.5 * 0.1, 0.2))
     for count in range(2, 12):
         momenta = center_momenta(count)
         assert len(momenta) == count == len(set(momenta))
@@ -98,6 +103,7 @@ def test_grid_axes():
     ["byol", "--steps", "x"], ["byol", "--steps", "0"], ["byol", "--seed", "-1"],
     ["byol", "--grid", "2", "2"], ["dino", "--grid", "1", "3"], ["dino", "--grid", "2"],
     ["dino", "--grid", "a", "b"], ["dino", "--steps", "2000000"], [], ["mae"],
+    ["dino", "--seeds", "0"], ["dino", "--workers", "0"], ["dino", "--seeds", "x"],
 ])
 def test_bad_arguments_one_line_exit_2(argv, capsys):
     code, out, err = run(argv, capsys)

@@ -15,7 +15,8 @@ from window_helpers import wait_snapshot
 
 
 def small_simulation():
-    return AblationSimulation(regime_map=DINORegimeMap((0.01, 0.16), (0.9, 0.999), steps=20))
+    return AblationSimulation(regime_map=DINORegimeMap((0.01, 0.16), (0.9, 0.999), steps=20,
+                                                       seeds=1, workers=1))
 
 
 @pytest.fixture
@@ -108,3 +109,47 @@ def test_dino_map_fills_cell_by_cell(qtbot, page):
     assert "teacher entropy" in text and "usage entropy" in text
     assert view.cell_at(view.cell_rect(row, column).center()) == (row, column)
     view.grab()  # paints without error
+
+
+def test_map_in_worker_processes_fills_in_stays_responsive_and_cancels(qtbot):
+    """Runs in two worker processes: the page shows progress while the GUI's event loop keeps
+    turning (a 20 ms timer never waits long), and Reset cancels the runs under way."""
+    import time
+
+    from PySide6 import QtCore
+
+    def simulation():
+        regime_map = DINORegimeMap((0.04, 0.2), (0.9, 0.999), steps=300, seeds=2, workers=2)
+        return AblationSimulation(part="dino", regime_map=regime_map)
+
+    controller = EngineController(simulation)
+    panel = AblationPanel(controller, LIGHT)
+    qtbot.addWidget(panel)
+    panel.resize(1280, 680)
+    panel.show()
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QtCore.QTimer()
+    timer.timeout.connect(tick)
+    timer.start(20)
+    try:
+        wait_snapshot(qtbot, controller, lambda s: s["part"] == "dino")
+        controller.play()
+        snapshot = wait_snapshot(qtbot, controller, lambda s: s["dino"]["runs_done"] >= 2,
+                                 timeout=60_000)
+        assert snapshot["dino"]["workers"] == 2 and snapshot["dino"]["runs_total"] == 8
+        qtbot.waitUntil(lambda: "runs" in panel.verdict.text(), timeout=5000)
+        panel.regime_view.grab()  # paints the fractions without error
+        assert max(gaps[1:]) < 1.0, max(gaps)  # the GUI never froze while the workers trained
+        controller.pause()
+        panel.transport.reset_button.click()  # cancels the runs under way
+        snapshot = wait_snapshot(qtbot, controller, lambda s: s["dino"]["runs_done"] == 0)
+        assert snapshot["dino"]["in_flight"] == []
+    finally:
+        timer.stop()
+        controller.shutdown()

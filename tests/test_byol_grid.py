@@ -13,16 +13,11 @@ import numpy as np
 import pytest
 
 from engine.byol import BYOLSimulation, byol_verdict
-from engine.byol_grid import (
-    GUARD_COMBINATIONS,
-    GUARD_NAMES,
-    PUBLISHED_OUTCOMES,
-    BYOLGrid,
-    knn_accuracy_fast,
-)
+from engine.byol_grid import GUARD_COMBINATIONS, BYOLGrid, knn_accuracy_fast
 from engine.losses import cosine_loss
 from engine.metrics import knn_accuracy
 from engine.params import ParameterError
+from engine.published import GUARD_NAMES, PUBLISHED_OUTCOMES
 
 WEIGHT_TOLERANCE = 1e-10  # observed: bit for bit (dtype=np.float64)
 

@@ -17,8 +17,9 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.ablation import PARTS, SEED_SPEC, STEPS_PER_CELL
-from engine.byol_grid import GUARD_NAMES, BYOLGrid
+from engine.byol_grid import BYOLGrid
 from engine.dino_regime_map import REGIMES
+from engine.published import GUARD_NAMES
 from widgets.control_column import HideableControl
 from widgets.panel_base import SimulationPanel
 from widgets.plots import MetricPlot
@@ -56,11 +57,13 @@ REGIME_WORDS = ("D: one prototype dominates", "H: healthy", "U: uniform")
 
 
 class RegimeMapView(QtWidgets.QWidget):
-    """Teacher temperature (rows, rising upwards) x centre momentum (columns), one cell a DINO run.
+    """Teacher temperature (rows, rising upwards) x centre momentum (columns), a DINO run a seed.
 
-    A cell is coloured by its regime and carries the regime's letter (colour-blind safe twice);
-    a cell not yet trained is blank, the one training shows its progress. DINO App. D's settings
-    are diamonds: filled where the paper found collapse, hollow where it trained well.
+    A cell is coloured by the regime most of its seeds reached and carries that regime's letter
+    and its share of the seeds ("H 2/3"; colour-blind safe twice); when the seeds split, a bar
+    along the bottom shows each regime's fraction. A cell not yet trained is blank, the ones in
+    training are outlined. DINO App. D's settings are diamonds: filled where the paper found
+    collapse, hollow where it trained well.
     """
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
@@ -90,7 +93,10 @@ class RegimeMapView(QtWidgets.QWidget):
         """(cell area, cell width, cell height, legend area)."""
         rows, columns = self.snapshot["regime"].shape
         z = self.zoom
-        legend_width = 250 * z
+        # At presenter zoom the legend would take most of the width: it gets at most 30 % and its
+        # text shrinks to fit (the cells are the thing to see).
+        legend_width = min(250 * z, max(120.0, 0.3 * self.width()))
+        self._legend_scale = legend_width / (250 * z)
         left, top, bottom = 86 * z, 8 * z, 62 * z
         area = QtCore.QRectF(left, top, max(10.0, self.width() - left - legend_width - 16 * z),
                              max(10.0, self.height() - top - bottom))
@@ -130,24 +136,24 @@ class RegimeMapView(QtWidgets.QWidget):
         regime = snap["regime"]
         rows, columns = regime.shape
         current = snap.get("current")
-        letter_font = self._font(1.45, bold=True)
+        in_flight = {tuple(cell) for cell in snap.get("in_flight", ())}
+        letter_font = self._font(1.3, bold=True)
         for row in range(rows):
             for column in range(columns):
                 rect = self.cell_rect(row, column).adjusted(1.5 * z, 1.5 * z, -1.5 * z, -1.5 * z)
                 kind = int(regime[row, column])
                 if kind >= 0:
-                    painter.fillRect(rect, QtGui.QColor(REGIME_COLOURS[kind]))
-                    painter.setPen(QtGui.QColor("#000000"))
-                    painter.setFont(letter_font)
-                    painter.drawText(rect, QtCore.Qt.AlignCenter, REGIME_LETTERS[kind])
+                    self._paint_fractions(painter, rect, row, column, kind, letter_font)
                 else:
                     painter.fillRect(rect, QtGui.QColor(theme.panel))
-                if current is not None and (current["row"], current["column"]) == (row, column):
+                if (row, column) in in_flight:
                     painter.setPen(QtGui.QPen(QtGui.QColor(theme.foreground), 3 * z, QtCore.Qt.DashLine))
                     painter.drawRect(rect)
-                    painter.setFont(self._font(0.95))
-                    painter.drawText(rect, QtCore.Qt.AlignCenter,
-                                     f"{current['step'] / max(current['steps'], 1):.0%}")
+                    if current is not None and (current["row"], current["column"]) == (row, column) \
+                            and kind < 0:
+                        painter.setFont(self._font(0.95))
+                        painter.drawText(rect, QtCore.Qt.AlignCenter,
+                                         f"{current['step'] / max(current['steps'], 1):.0%}")
         # DINO App. D's settings: a diamond in the cell's top-right corner.
         for point in snap["paper_points"]:
             if point["cell"] is None:
@@ -162,36 +168,88 @@ class RegimeMapView(QtWidgets.QWidget):
             painter.drawPolygon(diamond)
             painter.setBrush(QtCore.Qt.NoBrush)
 
+    def _paint_fractions(self, painter, rect, row, column, kind, letter_font) -> None:
+        """The majority's colour and letter with its share of the seeds ("H 2/3"), and a bar
+        along the bottom split by the fraction of seeds in each regime."""
+        snap, z = self.snapshot, self.zoom
+        seeds_done = int(snap["seeds_done"][row, column]) if "seeds_done" in snap else 1
+        shares = snap["regime_fractions"][row, column] if "regime_fractions" in snap else None
+        painter.fillRect(rect, QtGui.QColor(REGIME_COLOURS[kind]))
+        bar_height = 0.0
+        if shares is not None and seeds_done > 1 and shares[kind] < 1.0:
+            bar_height = min(rect.height() * 0.3, 16 * z)
+            left = rect.left()
+            for k, share in enumerate(shares):
+                if share <= 0:
+                    continue
+                part = QtCore.QRectF(left, rect.bottom() - bar_height, rect.width() * share, bar_height)
+                painter.fillRect(part, QtGui.QColor(REGIME_COLOURS[k]))
+                left += part.width()
+            painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 1.5 * z))
+            painter.drawLine(QtCore.QPointF(rect.left(), rect.bottom() - bar_height),
+                             QtCore.QPointF(rect.right(), rect.bottom() - bar_height))
+        text = REGIME_LETTERS[kind]
+        total = len(snap.get("seeds", ())) or seeds_done
+        if total > 1:
+            agreeing = round(shares[kind] * seeds_done) if shares is not None else seeds_done
+            text += f" {agreeing}/{total}" if seeds_done == total else f" {agreeing}/{seeds_done}…"
+        painter.setPen(QtGui.QColor("#000000"))
+        text_rect = rect.adjusted(2 * z, 0, -2 * z, -bar_height)
+        font = QtGui.QFont(letter_font)
+        # Shrink to the cell; if even a small font does not fit, the letter alone.
+        while font.pointSizeF() > 7 and QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+        if QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
+            text, font = REGIME_LETTERS[kind], letter_font
+        painter.setFont(font)
+        painter.drawText(text_rect, QtCore.Qt.AlignCenter, text)
+
+    def _fitted_font(self, texts, width: float, scale: float, bold: bool = False) -> QtGui.QFont:
+        """The font at ``scale``, shrunk until the widest of ``texts`` fits ``width``."""
+        font = self._font(scale, bold)
+        widest = lambda: max(QtGui.QFontMetricsF(font).horizontalAdvance(t) for t in texts)  # noqa: E731
+        while font.pointSizeF() > 6 and widest() > width:
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+        return font
+
     def _paint_axes(self, painter: QtGui.QPainter) -> None:
         snap, theme, z = self.snapshot, self.theme, self.zoom
-        area, width, height, _ = self._layout()
+        area, width, height, legend = self._layout()
         painter.setPen(QtGui.QColor(theme.foreground))
-        painter.setFont(self._font(0.95))
+        painter.setFont(self._fitted_font([f"{t:.3g}" for t in snap["teacher_temperatures"]],
+                                          area.left() - 36 * z, 0.95))
         for row, temperature in enumerate(snap["teacher_temperatures"]):
             rect = self.cell_rect(row, 0)
             painter.drawText(QtCore.QRectF(0, rect.top(), area.left() - 8 * z, rect.height()),
                              QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter, f"{temperature:.3g}")
-        for column, momentum in enumerate(snap["center_momenta"]):
+        labels = [f"{m:g}" for m in snap["center_momenta"]]
+        painter.setFont(self._fitted_font(labels, width - 4 * z, 0.95))
+        for column, label in enumerate(labels):
             rect = self.cell_rect(0, column)
             painter.drawText(QtCore.QRectF(rect.left(), area.bottom() + 2 * z, rect.width(), 24 * z),
-                             QtCore.Qt.AlignHCenter | QtCore.Qt.AlignTop, f"{momentum:g}")
-        painter.setFont(self._font(1.0, bold=True))
-        painter.drawText(QtCore.QRectF(area.left(), area.bottom() + 26 * z, area.width(), 30 * z),
-                         QtCore.Qt.AlignCenter, "centre momentum m →")
+                             QtCore.Qt.AlignHCenter | QtCore.Qt.AlignTop, label)
+        x_title, y_title = "centre momentum m →", "teacher temperature τₜ →"
+        title_width = legend.left() - 8 * z
+        painter.setFont(self._fitted_font([x_title], title_width, 1.0, bold=True))
+        painter.drawText(QtCore.QRectF(0, area.bottom() + 26 * z, title_width, 30 * z),
+                         QtCore.Qt.AlignCenter, x_title)
         painter.save()
         painter.translate(14 * z, area.center().y())
         painter.rotate(-90)
-        painter.drawText(QtCore.QRectF(-area.height() / 2, -12 * z, area.height(), 26 * z),
-                         QtCore.Qt.AlignCenter, "teacher temperature τₜ →")
+        painter.setFont(self._fitted_font([y_title], area.height() + 50 * z, 1.0, bold=True))
+        painter.drawText(QtCore.QRectF(-area.height() / 2 - 25 * z, -12 * z, area.height() + 50 * z,
+                                       26 * z), QtCore.Qt.AlignCenter, y_title)
         painter.restore()
 
     def _paint_legend(self, painter: QtGui.QPainter) -> None:
         theme, z = self.theme, self.zoom
         _, _, _, legend = self._layout()
+        scale = self._legend_scale
+        z = z * scale  # every length and font of the legend shrinks together
         y = legend.top()
         line = 30 * z
         swatch = 24 * z
-        painter.setFont(self._font(1.0, bold=True))
+        painter.setFont(self._font(1.0 * scale, bold=True))
         painter.setPen(QtGui.QColor(theme.foreground))
         painter.drawText(QtCore.QRectF(legend.left(), y, legend.width(), line), QtCore.Qt.AlignVCenter, "Regime")
         y += line
@@ -201,15 +259,15 @@ class RegimeMapView(QtWidgets.QWidget):
             rect = QtCore.QRectF(legend.left(), y + (line - swatch) / 2, swatch, swatch)
             painter.fillRect(rect, QtGui.QColor(colour))
             painter.setPen(QtGui.QColor("#000000"))
-            painter.setFont(self._font(0.95, bold=True))
+            painter.setFont(self._font(0.95 * scale, bold=True))
             painter.drawText(rect, QtCore.Qt.AlignCenter, letter)
             painter.setPen(QtGui.QColor(theme.foreground))
-            painter.setFont(self._font(0.95))
+            painter.setFont(self._font(0.95 * scale))
             painter.drawText(QtCore.QRectF(rect.right() + 8 * z, y, legend.width() - swatch - 8 * z, line),
                              QtCore.Qt.AlignVCenter, words)
             y += line
         y += line * 0.4
-        painter.setFont(self._font(1.0, bold=True))
+        painter.setFont(self._font(1.0 * scale, bold=True))
         painter.drawText(QtCore.QRectF(legend.left(), y, legend.width(), line), QtCore.Qt.AlignVCenter,
                          "DINO App. D ran")
         y += line
@@ -222,7 +280,7 @@ class RegimeMapView(QtWidgets.QWidget):
             painter.setBrush(QtGui.QColor(theme.foreground) if filled else QtGui.QColor(theme.background))
             painter.drawPolygon(diamond)
             painter.setBrush(QtCore.Qt.NoBrush)
-            painter.setFont(self._font(0.95))
+            painter.setFont(self._font(0.95 * scale))
             painter.drawText(QtCore.QRectF(legend.left() + swatch + 8 * z, y, legend.width() - swatch - 8 * z, line),
                              QtCore.Qt.AlignVCenter, words)
             y += line
@@ -237,7 +295,13 @@ class RegimeMapView(QtWidgets.QWidget):
         if kind < 0:
             lines.append("not trained yet")
         else:
-            lines += [f"regime: <b>{REGIMES[kind]}</b>",
+            seeds_done = int(snap["seeds_done"][row, column])
+            shares = snap["regime_fractions"][row, column]
+            split = ", ".join(f"{round(share * seeds_done)} {REGIMES[k]}"
+                              for k, share in enumerate(shares) if share > 0)
+            lines += [f"regime: <b>{REGIMES[kind]}</b> (most seeds)",
+                      f"{seeds_done} of {len(snap['seeds'])} seeds trained: {split}",
+                      "medians over those seeds:",
                       f"teacher entropy {snap['teacher_entropy'][row, column]:.2f} nats",
                       f"prototype-usage entropy {snap['usage_entropy'][row, column]:.2f} nats",
                       f"(uniform over {snap['num_prototypes']} prototypes: log K = {snap['log_k']:.2f})",
@@ -245,7 +309,11 @@ class RegimeMapView(QtWidgets.QWidget):
                       f"kNN accuracy {snap['knn_accuracy'][row, column]:.0%}"]
         for point in snap["paper_points"]:
             if point["cell"] is not None and tuple(point["cell"]) == (row, column):
-                agrees = {True: "the toy agrees", False: "the toy DISAGREES", None: "not trained yet"}[point["agrees"]]
+                if point["agrees"] is None:
+                    agrees = "not trained yet"
+                else:
+                    agrees = (f"the toy agrees on {point['seeds_agreeing']} of "
+                              f"{point['seeds_done']} seeds")
                 lines.append(f"{point['source']} ({point['note']}): {point['outcome']}, "
                              f"{point['top1']:g}% top-1; {agrees}")
         return "<br>".join(lines)
@@ -391,9 +459,10 @@ class AblationPanel(SimulationPanel):
     # -- words ----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         if params.get("part") == "dino":
-            return ("<b>DINO regime map:</b> teacher temperature × centre momentum, one run a cell from "
-                    "the same seed. Too sharp a teacher or too slow a centre: one prototype dominates; "
-                    "too soft a teacher: uniform. ◆ DINO App. D's settings.")
+            return ("<b>DINO regime map:</b> teacher temperature × centre momentum, one run a seed; "
+                    "a cell shows what most seeds did and how many (H 2/3). Too sharp a teacher or too "
+                    "slow a centre: one prototype dominates; too soft a teacher: uniform. "
+                    "◆ DINO App. D's settings.")
         return ("<b>BYOL guard grid:</b> 8 guard combinations, same seed. Spread = std × √d: "
                 "dashed 1 = spread out, dotted 0.1 = collapse.")
 
@@ -405,8 +474,13 @@ class AblationPanel(SimulationPanel):
             counts = ", ".join(f"{int(np.sum(regime == k))} {REGIMES[k]}" for k in range(3))
             points = [p for p in snap["paper_points"] if p["agrees"] is not None]
             agree = sum(p["agrees"] for p in points)
-            detail = (f"{done} of {total} cells ({snap['steps_per_cell']} steps each): {counts}. "
-                      f"DINO App. D: the toy agrees at {agree} of {len(points)} settings trained so far.")
+            seeds_agreeing = sum(p["seeds_agreeing"] for p in points)
+            seeds_run = sum(p["seeds_done"] for p in points)
+            seeds = snap["seeds"]
+            detail = (f"{done} of {total} cells, {len(seeds)} seeds each ({seeds[0]}-{seeds[-1]}), "
+                      f"{snap['steps_per_cell']} steps a run; by majority: {counts}. DINO App. D: "
+                      f"the toy agrees at {agree} of {len(points)} settings, on {seeds_agreeing} of "
+                      f"{seeds_run} runs.")
             if snap["finished"]:
                 return f"REGIME MAP COMPLETE: {total} cells", "healthy", detail
             current = snap["current"]
@@ -414,7 +488,8 @@ class AblationPanel(SimulationPanel):
             if current is not None:
                 where = (f": now τₜ = {snap['teacher_temperatures'][current['row']]:.3g}, "
                          f"m = {snap['center_momenta'][current['column']]:g}")
-            return f"REGIME MAP: {done} of {total} cells{where}", "filling", detail
+            return (f"REGIME MAP: {done} of {total} cells ({snap['runs_done']} of "
+                    f"{snap['runs_total']} runs){where}", "filling", detail)
         snap = snapshot["byol"]
         members = snap["members"]
         ran = [m for m in members if m["agrees"] is not None]

@@ -19,6 +19,7 @@ COMMANDS = (
     ("desktop.commands.run", "add_run_parser"),
     ("desktop.commands.crops", "add_crops_parser"),
     ("desktop.commands.ablation", "add_ablation_parser"),
+    ("desktop.commands.reproduce", "add_reproduce_parser"),
     ("desktop.commands.bench", "add_bench_parser"),
     ("desktop.commands.screenshot", "add_screenshot_parser"),
 )

@@ -1,12 +1,13 @@
 """`distill-lab ablation`: the papers' ablation tables as live experiments, headless.
 
     distill-lab ablation byol [--steps N] [--seed S] [--json]
-    distill-lab ablation dino [--steps N] [--seed S] [--grid R C] [--json]
+    distill-lab ablation dino [--steps N] [--seed S] [--seeds N] [--workers W] [--grid R C] [--json]
 
 ``byol`` trains all 8 combinations of EMA / stop-gradient / predictor side by side from the same
 seed (engine.byol_grid) and prints each one's final spread, effective rank, kNN accuracy and
 verdict beside the published outcome. ``dino`` fills the regime map of teacher temperature x
-centre momentum (engine.dino_regime_map), one DINO run a cell.
+centre momentum (engine.dino_regime_map), one DINO run a cell and seed, in worker processes, and
+prints each cell's majority regime with its share of the seeds.
 
 JSON: one object with a "runs" list, one record a run with its ``config`` and ``final`` metrics as
 `distill-lab run` prints them, plus verdict / published / agrees (byol) or regime (dino). NaN and
@@ -27,6 +28,8 @@ from engine.params import ParameterError
 MAX_STEPS = 1_000_000
 GRID_MINIMUM, GRID_MAXIMUM = 2, 24
 STEPS_OPTION = bounded_number("--steps", int, 1, MAX_STEPS)
+SEEDS_OPTION = bounded_number("--seeds", int, 1, 64)
+WORKERS_OPTION = bounded_number("--workers", int, 1, 256)
 GRID_SIZE_OPTION = bounded_number("--grid", int, GRID_MINIMUM, GRID_MAXIMUM,
                                   expected="takes two whole numbers R C", subject="--grid sizes")
 KEPT_MOMENTA = (0.9, 0.999)  # DINO's default and App. D's collapsing one: always on the map
@@ -52,8 +55,13 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
     dino.add_argument("--steps", type=STEPS_OPTION, default=DINORegimeMap.DEFAULT_STEPS,
                       help=f"training steps of every cell (default {DINORegimeMap.DEFAULT_STEPS})")
     dino.add_argument("--grid", type=GRID_SIZE_OPTION, nargs=2, metavar=("R", "C"), default=None,
-                      help="R teacher temperatures (log-spaced) x C centre momenta "
-                           "(default 9 x 6; 0.9 and 0.999 are always among the momenta)")
+                      help="R teacher temperatures (log-spaced) x C centre momenta (default "
+                           "7 x 6 with DINO App. D's temperatures and momenta; 0.9 and 0.999 are "
+                           "always among the momenta)")
+    dino.add_argument("--seeds", type=SEEDS_OPTION, default=DINORegimeMap.DEFAULT_SEEDS, metavar="N",
+                      help=f"seeds a cell, from --seed on (default {DINORegimeMap.DEFAULT_SEEDS})")
+    dino.add_argument("--workers", type=WORKERS_OPTION, default=None, metavar="W",
+                      help="worker processes (default: one per core)")
     for sub in (byol, dino):
         add_seed_option(sub, "seed shared by every run")
         add_json_option(sub)
@@ -65,7 +73,8 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
 
 
 def teacher_temperatures(count: int) -> tuple[float, ...]:
-    """``count`` temperatures log-spaced between the default map's ends (0.01 and 0.16)."""
+    """``count`` temperatures log-spaced between the default map's ends (0.01 and 0.2); the default
+    count gives the default map's (DINO App. D's four among them)."""
     from engine.dino_regime_map import DEFAULT_TEACHER_TEMPERATURES
 
     low, high = DEFAULT_TEACHER_TEMPERATURES[0], DEFAULT_TEACHER_TEMPERATURES[-1]
@@ -141,7 +150,8 @@ def print_byol(summary: dict) -> None:
 # ---- dino --------------------------------------------------------------------------------------------
 
 
-def dino_summary(steps: int, seed: int, grid: tuple[int, int] | None) -> dict:
+def dino_summary(steps: int, seed: int, grid: tuple[int, int] | None, seeds: int = 1,
+                 workers: int | None = None) -> dict:
     """Fill the regime map; its summary (engine.dino_regime_map.DINORegimeMap.summary)."""
     from engine.dino_regime_map import DINORegimeMap
 
@@ -149,7 +159,7 @@ def dino_summary(steps: int, seed: int, grid: tuple[int, int] | None) -> dict:
     if grid is not None:
         axes = {"teacher_temperatures": teacher_temperatures(grid[0]),
                 "center_momenta": center_momenta(grid[1])}
-    regime_map = DINORegimeMap(steps=steps, seed=seed, **axes)
+    regime_map = DINORegimeMap(steps=steps, seed=seed, seeds=seeds, workers=workers, **axes)
     seconds = regime_map.run()
     summary = regime_map.summary(seconds)
     for run in summary["runs"]:
@@ -163,33 +173,45 @@ REGIME_LETTERS = {"one prototype dominates": "D", "healthy": "H", "uniform": "U"
 def print_dino(summary: dict) -> None:
     config = summary["config"]
     temperatures, momenta = config["teacher_temperatures"], config["center_momenta"]
+    seeds = config["seeds"]
     print(f"DINO regime map: {len(temperatures)} teacher temperatures x {len(momenta)} centre momenta, "
-          f"{config['steps_per_cell']} steps a cell, seed {config['seed']}, {summary['seconds']:.1f} s")
+          f"{config['steps_per_cell']} steps a run, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), "
+          f"{summary['workers']} worker processes, {summary['seconds']:.1f} s")
     rows = []
     for run in summary["runs"]:
         final, cell = run["final"], run["config"]
         rows.append([_number(cell["teacher_temperature"], ".4g"), _number(cell["center_momentum"], "g"),
+                     str(cell["seed"]),
                      _number(final["teacher_entropy"], ".2f"), _number(final["usage_entropy"], ".2f"),
                      _number(final["kl_teacher_student"], ".3f"), _number(final["knn_accuracy"], ".0%"),
                      run["regime"]])
-    print_table(["teacher temp.", "centre mom.", "teacher H", "usage H", "KL(t||s)", "kNN", "regime"], rows)
+    print_table(["teacher temp.", "centre mom.", "seed", "teacher H", "usage H", "KL(t||s)", "kNN",
+                 "regime"], rows)
     print()
-    print("Map (rows: teacher temperature; columns: centre momentum)  "
-          "D = one prototype dominates, H = healthy, U = uniform")
-    regime = {(run["config"]["teacher_temperature"], run["config"]["center_momentum"]): run["regime"]
-              for run in summary["runs"]}
+    print("Map (rows: teacher temperature; columns: centre momentum): the regime most seeds reached "
+          "and how many, D = one prototype dominates, H = healthy, U = uniform")
+    cells = {(cell["teacher_temperature"], cell["center_momentum"]): cell for cell in summary["cells"]}
+
+    def cell_text(t: float, m: float) -> str:
+        cell = cells.get((t, m))
+        if cell is None:
+            return "?"
+        share = round(cell["fractions"][cell["majority"]] * cell["seeds"])
+        return f"{REGIME_LETTERS[cell['majority']]} {share}/{cell['seeds']}"
+
     headers = ["temp \\ mom"] + [f"{m:g}" for m in momenta]
-    grid_rows = [[f"{t:.4g}"] + [REGIME_LETTERS.get(regime.get((t, m)), "?") for m in momenta]
-                 for t in temperatures]
+    grid_rows = [[f"{t:.4g}"] + [cell_text(t, m) for m in momenta] for t in temperatures]
     print_table(headers, grid_rows)
     print()
     print("DINO App. D (ImageNet, 100 epochs), the other setting at DINO's default:")
     points = []
     for point in summary["paper_points"]:
         where = "not on this map" if point["cell"] is None else point["regime"]
+        seeds_agreeing = ("-" if point["seeds_done"] == 0
+                          else f"{point['seeds_agreeing']} of {point['seeds_done']}")
         points.append([f"{point['teacher_temperature']:g}", f"{point['center_momentum']:g}",
-                       f"{point['outcome']} ({point['top1']:g}%)", where, _agrees_text(point["agrees"])])
-    print_table(["teacher temp.", "centre mom.", "paper", "toy", "agrees"], points)
+                       f"{point['outcome']} ({point['top1']:g}%)", where, seeds_agreeing])
+    print_table(["teacher temp.", "centre mom.", "paper", "toy (most seeds)", "seeds agreeing"], points)
 
 
 # ---- the command -------------------------------------------------------------------------------------
@@ -202,7 +224,7 @@ def run_ablation(args: argparse.Namespace) -> int:
             summary = byol_summary(args.steps, args.seed)
         else:
             grid = tuple(args.grid) if args.grid is not None else None
-            summary = dino_summary(args.steps, args.seed, grid)
+            summary = dino_summary(args.steps, args.seed, grid, args.seeds, args.workers)
     except ParameterError as error:
         return fail(str(error))
     if args.json:

@@ -1,0 +1,147 @@
+"""`reproduce`: every published claim is a row; rows count matching seeds from real runs, the same
+in worker processes as in this one."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from engine.byol import BYOLSimulation
+from engine.dino import DINOSimulation, dino_verdict
+from engine.published import PAPER_POINTS, PUBLISHED_OUTCOMES
+import engine.reproduce as reproduce_module
+from engine.reproduce import (
+    CLAIM_BY_KEY,
+    CLAIMS,
+    MULTICROP_CLAIMS,
+    outcome_step,
+    reproduce,
+    summarise,
+    train_task,
+)
+
+ROW_KEYS = {"setting", "published", "source", "matches", "seeds", "metrics", "outcome_step",
+            "verdicts", "seed_list"}
+
+
+def test_every_published_claim_is_a_row():
+    grid_rows = [c for c in CLAIMS if c.simulation == "byol_grid"]
+    assert len(grid_rows) == len(PUBLISHED_OUTCOMES)
+    dino_settings = {(c.params.get("teacher_temperature", 0.04), c.params.get("center_momentum", 0.9))
+                     for c in CLAIMS if c.simulation == "dino" and c.params.get("centering", True)}
+    assert {(p.teacher_temperature, p.center_momentum) for p in PAPER_POINTS} <= dino_settings
+    keys = set(CLAIM_BY_KEY)
+    assert {"dino_sharpening_only", "dino_centering_only", "simsiam_predictor_1x",
+            "byol_predictor_1x"} <= keys
+    assert len(keys) == len(CLAIMS)  # no two claims share a key
+    assert MULTICROP_CLAIMS == ()  # the hook for issue 15's multi-crop training
+
+
+def test_outcome_step_is_where_the_outcome_holds_to_the_end():
+    steps = [0, 50, 100, 150, 200]
+    assert outcome_step(["healthy", "collapsed", "healthy", "collapsed", "collapsed"], steps,
+                        ("collapsed",)) == 150
+    assert outcome_step(["collapsed"] * 5, steps, ("collapsed",)) == 0
+    assert outcome_step(["collapsed"] * 4 + ["healthy"], steps, ("collapsed",)) is None
+    assert outcome_step([], [], ("healthy",)) is None
+
+
+def short(keys, steps=60):
+    return [dataclasses.replace(CLAIM_BY_KEY[k], steps=steps) for k in keys]
+
+
+@pytest.fixture
+def short_claims():
+    return short(["byol_ema_sg_pred", "simsiam_predictor_1x", "dino_sharpening_only"])
+
+
+def test_rows_come_from_the_pages_simulations(short_claims):
+    result = reproduce([3, 4], workers=1, claims=short_claims)
+    json.dumps(result)  # plain numbers
+    rows = {row["key"]: row for row in result["rows"]}
+    assert list(rows) == [c.key for c in short_claims]
+    for row in rows.values():
+        assert ROW_KEYS <= set(row) and row["seeds"] == 2 and row["seed_list"] == [3, 4]
+        assert sum(row["verdicts"].values()) == 2
+    simsiam = BYOLSimulation(seed=4, ema=False, predictor_lr_multiplier=1.0)
+    simsiam.run(60)
+    spread = simsiam.latest["std_normalized"] * math.sqrt(simsiam.dim)
+    figures = rows["simsiam_predictor_1x"]["metrics"]["spread"]
+    assert figures["min"] <= spread + 1e-12 and spread - 1e-12 <= figures["max"]
+    sharpening = DINOSimulation(seed=3, centering=False)
+    sharpening.run(60)
+    verdict = dino_verdict(sharpening.latest["teacher_entropy"], sharpening.latest["usage_entropy"],
+                           sharpening.num_prototypes)
+    assert rows["dino_sharpening_only"]["verdicts"].get(verdict, 0) >= 1
+    expected = rows["dino_sharpening_only"]["expected_verdicts"]
+    matching = [s for s in (3, 4) if s in (rows["dino_sharpening_only"]["matching_seeds"] or [])]
+    assert (3 in matching) == (verdict in expected)
+
+
+def test_grid_rows_equal_a_single_run_of_the_grid():
+    result = train_task(("grid", 5, 60, "float64"))
+    record = result["records"]["byol_ema_sg_pred"]
+    single = BYOLSimulation(seed=5)
+    single.run(60)
+    assert record["metrics"]["spread"] == pytest.approx(
+        single.latest["std_normalized"] * math.sqrt(single.dim), rel=1e-9)
+    assert set(result["records"]) == {c.key for c in CLAIMS if c.simulation == "byol_grid"}
+
+
+def test_worker_processes_give_the_same_rows(short_claims):
+    here = reproduce([1, 2], workers=1, claims=short_claims)
+    there = reproduce([1, 2], workers=2, claims=short_claims)
+    for a, b in zip(here["rows"], there["rows"], strict=True):
+        assert a["verdicts"] == b["verdicts"] and a["metrics"] == b["metrics"]
+        assert a["outcome_step"] == b["outcome_step"]
+
+
+def test_summarise_counts_matches_per_claim():
+    claim = CLAIM_BY_KEY["byol_ema_sg_pred"]
+    record = lambda verdict: {"verdict": verdict, "metrics": {"spread": 0.5},  # noqa: E731
+                              "verdicts": [verdict], "steps": [0], "diverged_at_step": None}
+    results = [{"seed": 0, "records": {claim.key: record("healthy")}, "cpu_seconds": 0.0},
+               {"seed": 1, "records": {claim.key: record("collapsed")}, "cpu_seconds": 0.0}]
+    row, = summarise([claim], [0, 1], results)
+    assert row["matches"] == 1 and row["matching_seeds"] == [0]
+    assert row["verdicts"] == {"healthy": 1, "collapsed": 1}
+
+
+# -- the command ------------------------------------------------------------------------------
+def run_command(argv, capsys):
+    from desktop.commands import main
+
+    try:
+        code = main(["reproduce", *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv", [["--seeds", "0"], ["--seeds", "x"], ["--workers", "0"],
+                                  ["--first-seed", "-1"], ["--seeds", "nan"]])
+def test_bad_arguments_one_line_exit_2(argv, capsys):
+    code, out, err = run_command(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
+
+
+def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
+    claims = short(["byol_ema_sg_pred", "dino_sharpening_only"], steps=30)
+    real = reproduce_module.reproduce
+    monkeypatch.setattr(reproduce_module, "reproduce",
+                        lambda seeds, workers=None, progress=None: real(seeds, 1, claims))
+    code, out, err = run_command(["--seeds", "2", "--first-seed", "7", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["seeds"] == [7, 8]
+    for row in data["rows"]:
+        assert ROW_KEYS <= set(row) and row["seeds"] == 2
+    code, out, err = run_command(["--seeds", "2", "--first-seed", "7", "--markdown"], capsys)
+    assert code == 0 and "Seeds 7-8 (2)" in out
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(claims)
+    assert all(line.count("|") == table[0].count("|") for line in table)
