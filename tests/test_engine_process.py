@@ -118,6 +118,7 @@ def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monke
     window.close()
 
 
+@pytest.mark.soak  # over ~5 s: starts every page's engine
 def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
     window = open_window(pages=())

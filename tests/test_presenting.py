@@ -67,6 +67,7 @@ def test_zoom_and_theme_are_remembered(window, open_window):
         again.close()
 
 
+@pytest.mark.soak  # over ~5 s: renders every page
 def test_exports(qtbot, window, tmp_path):
     controller = window.controllers["byol"]
     controller.step(20)

@@ -159,6 +159,7 @@ def training_pages():
     return pages
 
 
+@pytest.mark.soak  # over ~5 s: trains to the divergence in the app
 @pytest.mark.parametrize("page", training_pages())
 def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recovers(
         qtbot, window, monkeypatch, page):

@@ -20,6 +20,7 @@ MIN_TIMER_RUNS_PER_S = 1.0
 TRAIN_S = 3.0
 
 
+@pytest.mark.soak  # trains every page for seconds each
 @pytest.mark.window(size=(1280, 760))
 def test_the_window_keeps_responding_while_every_page_trains(qtbot, window):
     report = {}

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 SCRIPT = """
 import sys
 from PySide6 import QtCore
@@ -27,6 +29,7 @@ def run_and_close(how: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60, env=env)
 
 
+@pytest.mark.soak  # over ~5 s: starts the app in a process
 def test_close_while_training_exits_cleanly():
     result = run_and_close("close")
     assert result.returncode == 0, result.stderr

@@ -200,6 +200,7 @@ class Lecturer:
 
 
 # Active (shortcuts reach only the active window), every page's engine started, back on the first.
+@pytest.mark.soak
 @pytest.mark.window(size=(1280, 760), pages="all", active=True)
 def test_soak_every_page_with_random_changes(qtbot, window):
     rng = random.Random(SOAK_SEED)
