@@ -51,7 +51,8 @@ def run_app() -> int:
             "distill-lab: no display found. Run it on a desktop, or offscreen with "
             "QT_QPA_PLATFORM=offscreen, or use the command line: distill-lab run byol --help\n")
         return 1
-    # Ctrl+C in the terminal closes the window cleanly, even while the window is being built.
+    # Ctrl+C in the terminal, SIGTERM (a logout, `kill`) and SIGHUP (the terminal closed) close the
+    # window cleanly, even while it is being built: the zoom and page are saved, no engine is left.
     window = None
     interrupted = []
 
@@ -63,7 +64,9 @@ def run_app() -> int:
             # called for QWidgetWindow which does not have a handle".
             QtCore.QTimer.singleShot(0, window.close)
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), on_interrupt)
     app = application()
     from desktop.main_window import MainWindow
 

@@ -14,8 +14,10 @@ from typing import Callable
 
 from PySide6 import QtCore
 
+from desktop import engine_commands as commands
+from desktop.engine_controller import EngineControllerBase
 from engine.params import ParameterError
-from engine.simulation import Simulation
+from engine.simulation import Trainable, build_simulation
 
 SNAPSHOT_INTERVAL_S = 1.0 / 40.0  # ~30 frames a second reach the display after scheduling jitter
 SLICE_BUDGET_S = 0.008  # short slices keep the GUI thread's share of the GIL
@@ -28,10 +30,11 @@ class EngineWorker(QtCore.QObject):
     message = QtCore.Signal(str)
     running_changed = QtCore.Signal(bool)
 
-    def __init__(self, make_simulation: Callable[[], Simulation]):
+    def __init__(self, make_simulation: Callable[[], Trainable], params: dict | None = None):
         super().__init__()
         self._make_simulation = make_simulation
-        self.simulation: Simulation | None = None
+        self._params = dict(params or {})  # the page's parameters, applied before the first step
+        self.simulation: Trainable | None = None
         self._running = False
         self._steps_per_second: float | None = None  # None: as fast as possible
         self._step_credit = 0.0
@@ -46,7 +49,9 @@ class EngineWorker(QtCore.QObject):
     # -- set-up, in the engine thread ------------------------------------------------------
     @QtCore.Slot()
     def start(self) -> None:
-        self.simulation = self._make_simulation()
+        self.simulation, refusals = build_simulation(self._make_simulation, self._params)
+        for refusal in refusals:
+            self.message.emit(refusal)
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._guarded_tick)
@@ -61,6 +66,25 @@ class EngineWorker(QtCore.QObject):
             self._timer.stop()
 
     # -- commands -----------------------------------------------------------------------
+    @QtCore.Slot(object)
+    def apply(self, command: object) -> None:
+        """Apply one of the engine commands (desktop/engine_commands.py); anything else is refused."""
+        command = commands.check(command)
+        if isinstance(command, commands.SetRunning):
+            self.set_running(command.running)
+        elif isinstance(command, commands.Step):
+            self.single_step(command.count)
+        elif isinstance(command, commands.Reset):
+            self.reset(command.seed)
+        elif isinstance(command, commands.SetParam):
+            self.set_param(command.name, command.value)
+        elif isinstance(command, commands.Configure):
+            self.configure(command.params)
+        elif isinstance(command, commands.SetSpeed):
+            self.set_speed(command.steps_per_second)
+        else:
+            raise commands.CommandError(f"{type(command).__name__} is not for a page's worker")
+
     @QtCore.Slot(bool)
     def set_running(self, running: bool) -> None:
         if running and self.simulation is not None and self.simulation.diverged:
@@ -113,6 +137,17 @@ class EngineWorker(QtCore.QObject):
             self.simulation.set_param(name, value)
         except ParameterError as error:
             self.message.emit(str(error))
+        self._publish(force=True)
+
+    def configure(self, params: dict) -> None:
+        """Every parameter at once (each refusal said in words), then one snapshot."""
+        if self.simulation is None:
+            return
+        for name, value in params.items():
+            try:
+                self.simulation.set_param(name, value)
+            except ParameterError as error:
+                self.message.emit(str(error))
         self._publish(force=True)
 
     @QtCore.Slot(object)
@@ -195,33 +230,15 @@ class EngineWorker(QtCore.QObject):
         return snapshot
 
 
-class EngineController(QtCore.QObject):
+class EngineController(EngineControllerBase):
     """The GUI thread's handle on one engine thread."""
-
-    snapshot = QtCore.Signal(object)  # object: a dict would be converted to a QVariantMap
-    message = QtCore.Signal(str)
-    running_changed = QtCore.Signal(bool)
 
     _start = QtCore.Signal()
     _stop = QtCore.Signal()
-    _set_running = QtCore.Signal(bool)
-    _single_step = QtCore.Signal(int)
-    _reset = QtCore.Signal(object)
-    _set_param = QtCore.Signal(str, object)
-    _set_speed = QtCore.Signal(object)
+    _send = QtCore.Signal(object)
 
-    def __init__(self, make_simulation: Callable[[], Simulation], parent=None):
-        super().__init__(parent)
-        self.running = False
-        self.latest: dict | None = None
-        # Frame pacing: after a snapshot is drawn, the next one waits until the GUI's event loop
-        # has come round to its timers once, so input and timers get a turn between frames even
-        # when drawing costs more than the frame interval (else the window stops responding).
-        self._frame_gap = QtCore.QTimer(self)
-        self._frame_gap.setSingleShot(True)
-        self._frame_gap.setInterval(0)
-        self._frame_gap.timeout.connect(self._on_frame_gap)
-        self._snapshot_waiting = False
+    def __init__(self, make_simulation: Callable[[], Trainable], parent=None):
+        super().__init__(make_simulation, parent)
         self._thread = QtCore.QThread()
         self._thread.setObjectName("engine")
         self._worker = EngineWorker(make_simulation)
@@ -230,63 +247,24 @@ class EngineController(QtCore.QObject):
         # Blocking: the loop's timer must be stopped in its own thread before the thread ends.
         self._stop.connect(self._worker.stop, QtCore.Qt.BlockingQueuedConnection)
         self._thread.finished.connect(self._worker.deleteLater)
-        self._set_running.connect(self._worker.set_running)
-        self._single_step.connect(self._worker.single_step)
-        self._reset.connect(self._worker.reset)
-        self._set_param.connect(self._worker.set_param)
-        self._set_speed.connect(self._worker.set_speed)
-        self._worker.snapshot_available.connect(self._deliver, QtCore.Qt.QueuedConnection)
+        self._send.connect(self._worker.apply)
+        self._worker.snapshot_available.connect(self._take_snapshot, QtCore.Qt.QueuedConnection)
         self._worker.message.connect(self.message)
         self._worker.running_changed.connect(self._on_running_changed)
         self._thread.start()
-        self._start.emit()
+        if self._thread.isRunning():
+            self._start.emit()
+        else:  # "QThread::start: Thread creation error", e.g. short of memory: say so, never wait on it
+            self.engine_trouble("The engine could not start a thread (the computer may be short of "
+                                "memory): close other programs, then restart Distill Lab.")
 
-    def _on_frame_gap(self) -> None:
-        if self._snapshot_waiting:
-            self._snapshot_waiting = False
-            self._deliver()
-
-    def _deliver(self) -> None:
-        if self._frame_gap.isActive():
-            self._snapshot_waiting = True  # the mailbox keeps the latest; taken after the gap
-            return
-        self._frame_gap.start()
+    def _take_snapshot(self) -> None:
         snapshot = self._worker.take_snapshot()
         if snapshot is not None:
-            self.latest = snapshot
-            # The mailbox can hand over a snapshot newer than a running_changed still queued:
-            # the state a page draws and the state `running` reports must agree.
-            if snapshot["running"] != self.running:
-                self._on_running_changed(snapshot["running"])
-            self.snapshot.emit(snapshot)
+            self.offer_snapshot(snapshot)
 
-    def _on_running_changed(self, running: bool) -> None:
-        self.running = running
-        self.running_changed.emit(running)  # also when unchanged: it resets a refused Play button
-
-    def ensure_started(self) -> None:
-        """The engine thread starts with its controller (the process engine starts on first use)."""
-
-    def play(self) -> None:
-        self._set_running.emit(True)
-
-    def pause(self) -> None:
-        self._set_running.emit(False)
-
-    def toggle(self) -> None:
-        self._set_running.emit(not self.running)
-
-    def step(self, count: int = 1) -> None:
-        self._single_step.emit(count)
-
-    def reset(self, seed: int | None = None) -> None:
-        self._reset.emit(seed)
-
-    def set_param(self, name: str, value: object) -> None:
-        self._set_param.emit(name, value)
-
-    def set_speed(self, steps_per_second: float | None) -> None:
-        self._set_speed.emit(steps_per_second)
+    def _command(self, command) -> None:
+        self._send.emit(command)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop the loop and the thread; True when the thread ended in time."""

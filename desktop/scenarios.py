@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.data_files import parse_json_text, read_text_file
 from engine.params import ParameterError, validate_params
 
 FORMAT = "distill-lab scenario"
@@ -127,45 +128,19 @@ def validate_scenario(data: object, source: str = "scenario") -> Scenario:
     return Scenario(texts["name"], page, texts["caption"], validated)
 
 
-def _reject_constants(token: str):
-    raise ValueError(f"{token} is not allowed in a scenario")
+MAX_DEPTH = 8  # a scenario nests three levels (a scale range in params in the file)
 
 
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
-    """Parse and validate scenario text."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: the file is empty")
-    try:
-        data = json.loads(text, parse_constant=_reject_constants)
-    except ValueError as error:
-        raise ScenarioError(f"{source}: not valid JSON ({error})") from None
-    return validate_scenario(data, source)
+    """Parse and validate scenario text (plain data only: bounded nesting, integers and no NaN)."""
+    return validate_scenario(parse_json_text(text, source, "scenario", ScenarioError, MAX_DEPTH), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file; every failure is a ScenarioError with a readable message."""
+    """Read a scenario file; every failure is a ScenarioError with a readable message. A FIFO,
+    device or socket is refused at once, never opened for a blocking read."""
     path = Path(path)
-    name = path.name
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # bounded: a device or a growing file is not read on and on
-        if size > MAX_BYTES or len(raw) > MAX_BYTES:
-            shown = f"{size:,} bytes" if size > MAX_BYTES else f"more than {MAX_BYTES:,} bytes"
-            raise ScenarioError(f"{name}: {shown} is too large for a scenario (at most {MAX_BYTES // 1024} KiB)")
-    except FileNotFoundError:
-        raise ScenarioError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{name}: is a folder, not a scenario file") from None
-    except PermissionError:
-        raise ScenarioError(f"{name}: cannot be read (permission denied)") from None
-    except OSError as error:
-        raise ScenarioError(f"{name}: cannot be read ({error.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{name}: not a text file (not UTF-8)") from None
-    scenario = parse_scenario(text, name)
+    scenario = parse_scenario(read_text_file(path, "scenario", ScenarioError, MAX_BYTES), path.name)
     return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)
 
 

@@ -4,11 +4,51 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
+from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from engine.history import BoundedHistory
 from engine.params import ParamSpec, ParameterError, spec_table, validate_params
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """What the engine worker (thread or process) needs of a page's simulation, and all it uses.
+
+    Simulation subclasses offer it; so does the ablation page's adapter, which is not one."""
+
+    params: dict
+    step_count: int
+
+    @property
+    def diverged(self) -> bool: ...
+
+    def step(self, count: int = 1) -> None: ...
+
+    def reset(self, seed: int | None = None) -> None: ...
+
+    def set_param(self, name: str, value: object) -> None: ...
+
+    def snapshot(self) -> dict: ...
+
+
+def build_simulation(factory: Callable[[], Trainable], params: dict) -> tuple[Trainable, list[str]]:
+    """A new simulation with every parameter in ``params`` applied before its first step.
+
+    A restarted engine must run what the page's controls show, not the defaults. Each refused
+    value is left at its default and its message returned; the simulation is then reset, so
+    parameters read only when networks are built (the seed among them) take effect too."""
+    simulation = factory()
+    refusals = []
+    for name, value in params.items():
+        try:
+            simulation.set_param(name, value)
+        except ParameterError as error:
+            refusals.append(str(error))
+    if params:
+        simulation.reset()
+    return simulation, refusals
 
 
 class Simulation(ABC):

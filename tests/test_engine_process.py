@@ -141,14 +141,15 @@ def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, mon
 def test_sends_the_next_snapshot_only_after_the_last_was_taken(qtbot, byol_engine, monkeypatch):
     engine = byol_engine
     taken = []
-    real_send = engine._send
-    monkeypatch.setattr(engine, "_send", lambda command: (taken.append(command[0]), real_send(command)))
+    real_send = engine._host.send
+    monkeypatch.setattr(engine._host, "send",
+                        lambda key, command: (taken.append(type(command).__name__), real_send(key, command)))
     drawn = []
     engine.snapshot.connect(lambda snapshot: drawn.append(snapshot["step"]))
     engine.play()
     qtbot.waitUntil(lambda: len(drawn) >= 10, timeout=20_000)
     engine.pause()
     # Each drawn snapshot was answered once; the steps only go forward (latest wins, no backlog).
-    assert taken.count("taken") >= len(drawn) - 1
+    assert taken.count("Taken") >= len(drawn) - 1
     assert drawn == sorted(drawn)
     assert engine_process.STOP_TIMEOUT_S < 1.0

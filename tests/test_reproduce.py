@@ -147,3 +147,30 @@ def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert len(table) == 2 + len(claims)
     assert all(line.count("|") == table[0].count("|") for line in table)
+
+
+def test_slow_simsiam_caption_names_both_papers():
+    from engine.byol import BYOL_PARAMS, describe_guards
+
+    params = {spec.name: spec.default for spec in BYOL_PARAMS}
+    slow = describe_guards({**params, "ema": False, "predictor_lr_multiplier": 1.0})
+    assert "BYOL App. I" in slow and "SimSiam Table 1" in slow and "of 12" in slow
+    fast = describe_guards({**params, "ema": False})
+    assert "10x" in fast and "disagree" not in fast
+
+
+@pytest.mark.phenomena
+def test_slow_simsiam_caption_states_what_reproduce_measures():
+    """The BYOL page's caption quotes the toy's rate at 1x on seeds 1000-1011: it must be true."""
+    import re
+
+    from engine.byol import BYOL_PARAMS, describe_guards
+
+    params = {spec.name: spec.default for spec in BYOL_PARAMS}
+    caption = describe_guards({**params, "ema": False, "predictor_lr_multiplier": 1.0})
+    collapsed, partly, healthy = map(int, re.search(
+        r"(\d+) of 12 held-out seeds collapse, (\d+) partly, (\d+) healthy", caption).groups())
+    row, = reproduce(list(range(1000, 1012)), claims=[CLAIM_BY_KEY["simsiam_predictor_1x"]])["rows"]
+    assert row["verdicts"].get("collapsed", 0) == collapsed
+    assert row["verdicts"].get("partly collapsed", 0) == partly
+    assert row["verdicts"].get("healthy", 0) == healthy

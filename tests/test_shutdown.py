@@ -1,4 +1,4 @@
-"""Closing the window, Ctrl+Q or Ctrl+C while training stops the engine thread cleanly."""
+"""Closing the window, Ctrl+Q, Ctrl+C, SIGTERM or SIGHUP while training stops the engine cleanly."""
 import os
 import signal
 import subprocess
@@ -58,3 +58,63 @@ def test_no_display_gets_a_clear_message():
     assert result.returncode == 1
     assert "no display" in result.stderr and "offscreen" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+FROZEN_ENGINE_SCRIPT = """
+import os, signal, sys
+from PySide6 import QtCore, QtWidgets
+from desktop import app as desktop_app
+
+def window():
+    return next(w for w in QtWidgets.QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow")
+
+def ready():
+    controller = window().controllers["byol"]
+    if controller.engine_pid is None or controller.latest is None:
+        QtCore.QTimer.singleShot(100, ready)
+        return
+    window().show_page("dino")  # page and zoom chosen since launch: must be saved on SIGTERM/SIGHUP
+    window().set_zoom(1.5)
+    os.kill(controller.engine_pid, signal.SIGSTOP)  # a frozen engine must not keep the app alive
+    print("engine", controller.engine_pid, flush=True)
+
+desktop_app.application()
+QtCore.QTimer.singleShot(300, ready)
+sys.exit(desktop_app.run_app())
+"""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_save_the_layout_and_leave_no_engine(how, tmp_path):
+    settings = tmp_path / "settings.ini"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISTILL_LAB_ENGINE="process",
+               DISTILL_LAB_SETTINGS=str(settings))
+    process = subprocess.Popen([sys.executable, "-c", FROZEN_ENGINE_SCRIPT], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    engine_pid = None
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("engine "), (line, process.stderr.read() if process.poll() is not None else "")
+        engine_pid = int(line.split()[1])
+        process.send_signal(getattr(signal, how))
+        started = time.monotonic()
+        out, err = process.communicate(timeout=30)
+        assert time.monotonic() - started < 5
+        assert process.returncode == 0, err
+        assert "Traceback" not in err, err
+        assert not _pid_alive(engine_pid), "the stopped engine process was left behind"
+        text = settings.read_text()
+        assert "page=dino" in text and "zoom=1.5" in text, text
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if engine_pid is not None and _pid_alive(engine_pid):
+            os.kill(engine_pid, signal.SIGKILL)

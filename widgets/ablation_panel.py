@@ -2,8 +2,9 @@
 
 Two parts, one tab each: the BYOL guard grid (all 8 combinations of EMA / stop-gradient / predictor
 trained side by side from the same seed, eight small multiples of the spread and a table beside the
-published outcomes) and the DINO regime map (teacher temperature x centre momentum, filled in cell by
-cell, coloured by regime, with DINO App. D's settings marked). Only the part in view trains.
+published outcomes) and the DINO regime map (teacher temperature x centre momentum x 3 seeds, filled
+in run by run, each cell coloured by its seeds' majority regime with the share written, DINO App.
+D's settings marked). Only the part in view trains.
 
 ``engine.ablation.AblationSimulation`` is the thin adapter the engine drives: it holds a BYOLGrid
 and a DINORegimeMap and steps the one in view. Reads top to bottom: the regime map drawing, the
@@ -347,10 +348,12 @@ stop-gradient, predictor), trained side by side from the same seed on the same d
 plot is one combination's spread: std of z/|z| × √d, about 1 when the outputs spread over the
 sphere, 0 when every input gets the same output. The table puts each outcome beside what the
 papers found (BYOL, SimSiam); a row where the toy disagrees says so.</p>
-<p><b>DINO regime map.</b> One DINO run a cell, teacher temperature (rows) × centre momentum
-(columns). A teacher too sharp, or a centre too slow to follow it, lets one prototype take
-every sample; a teacher too soft gives uniform outputs. Between the two: healthy.
-Hover a cell for its entropies.</p>
+<p><b>DINO regime map.</b> Teacher temperature (rows) × centre momentum (columns), one DINO
+run a cell and seed. The map fills in for a first seed, then again for two more; a cell shows
+the regime most of its seeds reached and how many ("H 2/3"), and a bar split by regime when they
+disagree. A teacher too sharp, or a centre too slow to follow it, lets one prototype take every
+sample; a teacher too soft gives uniform outputs. Between the two: healthy. Hover a cell for its
+entropies.</p>
 """
 
 

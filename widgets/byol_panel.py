@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from engine.byol import BYOL_PARAMS, byol_verdict, describe_guards
+from widgets.diagrams.byol_diagram import GUARDS, BYOLDiagram
 from widgets.panel_base import SimulationPanel
 from widgets.plots import MetricPlot
 from widgets.theme import CLASS_COLOURS, CLASS_SYMBOLS, DASH, DOT
@@ -95,6 +96,22 @@ class BYOLPanel(SimulationPanel):
         for index, plot in enumerate(self.plots):
             grid.addWidget(plot, index // 3, index % 3)
 
+    def build_diagram(self) -> BYOLDiagram:
+        # The checkboxes are the one source of truth: a click on a guard moves its checkbox (as
+        # its key does), and the diagram redraws from the checkbox's every change.
+        diagram = BYOLDiagram()
+        for name in GUARDS:
+            self.controls[name].value_shown.connect(diagram.set_guard)
+            diagram.set_guard(name, self.controls[name].isChecked())
+        self.controls["ema_momentum"].value_shown.connect(lambda _, value: diagram.set_ema_momentum(value))
+        diagram.set_ema_momentum(self.controls["ema_momentum"].value())
+        diagram.region_clicked.connect(self._on_diagram_clicked)
+        return diagram
+
+    def _on_diagram_clicked(self, name: str) -> None:
+        if name in GUARDS:
+            self.apply_param(name, not self.controls[name].isChecked())
+
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         return describe_guards(params)
@@ -116,6 +133,7 @@ class BYOLPanel(SimulationPanel):
         values = np.maximum(snapshot["singular_values"], 1e-4)
         self.spectrum_curve.setData(np.arange(1, len(values) + 1), values)
         self._draw_embedding(snapshot["embedding_2d"], snapshot["labels"])
+        self.diagram.show_snapshot(snapshot)
 
     def _draw_embedding(self, points: np.ndarray, labels: np.ndarray) -> None:
         # Per-point brushes are built once per label set: rebuilding them each frame is costly.

@@ -13,6 +13,9 @@ class ParamSlider(QtWidgets.QWidget):
     """A labelled slider for one float or int parameter, on a linear or log scale."""
 
     value_changed = QtCore.Signal(str, object)
+    # Every change of the shown value, by the user or by set_value (keys, scenarios, lessons):
+    # what a diagram drawn from this control listens to.
+    value_shown = QtCore.Signal(str, object)
 
     RESOLUTION = 1000
 
@@ -83,6 +86,7 @@ class ParamSlider(QtWidgets.QWidget):
         self.slider.setValue(self._to_position(value))
         self.slider.blockSignals(False)
         self.value_label.setText(_format(value))
+        self.value_shown.emit(self.spec.name, value)
 
     def _on_slider(self, position: int) -> None:
         value = self._to_value(position)
@@ -92,6 +96,7 @@ class ParamSlider(QtWidgets.QWidget):
                 value = mark
         self._value = value
         self.value_label.setText(_format(value))
+        self.value_shown.emit(self.spec.name, value)
         self.value_changed.emit(self.spec.name, value)
 
 
@@ -109,18 +114,21 @@ class ParamCheck(QtWidgets.QCheckBox):
     """A checkbox for one boolean parameter."""
 
     value_changed = QtCore.Signal(str, object)
+    value_shown = QtCore.Signal(str, object)  # as ParamSlider.value_shown
 
     def __init__(self, spec: ParamSpec, parent=None):
         super().__init__(spec.label, parent)
         self.spec = spec
         self.setToolTip(spec.help)
         self.setChecked(bool(spec.default))
+        self.toggled.connect(lambda checked: self.value_shown.emit(spec.name, bool(checked)))
         self.toggled.connect(lambda checked: self.value_changed.emit(spec.name, bool(checked)))
 
     def set_value(self, value: bool) -> None:
         self.blockSignals(True)
         self.setChecked(bool(value))
         self.blockSignals(False)
+        self.value_shown.emit(self.spec.name, bool(value))
 
 
 SPEEDS = (("10 steps/s", 10.0), ("30 steps/s", 30.0), ("100 steps/s", 100.0),

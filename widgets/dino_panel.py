@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from engine.dino import DINO_PARAMS
+from widgets.diagrams.dino_diagram import DINODiagram
 from widgets.panel_base import SimulationPanel
 from widgets.plots import MetricPlot
 from widgets.theme import DASH, DOT
@@ -132,6 +133,30 @@ class DINOPanel(SimulationPanel):
         for index, plot in enumerate(self.plots):
             grid.addWidget(plot, index // 3, index % 3)
 
+    def build_diagram(self) -> DINODiagram:
+        # The controls are the one source of truth: the diagram moves them (as the keys do) and
+        # redraws from their every change.
+        diagram = DINODiagram()
+        for name in ("centering", "teacher_temperature", "student_temperature", "center_momentum"):
+            control = self.controls[name]
+            control.value_shown.connect(diagram.set_param)
+            diagram.set_param(name, control.isChecked() if name == "centering" else control.value())
+        diagram.region_clicked.connect(self._on_diagram_clicked)
+        diagram.region_wheeled.connect(self._on_diagram_wheeled)
+        return diagram
+
+    def _on_diagram_clicked(self, region: str) -> None:
+        if region == "centering":
+            self.apply_param("centering", not self.controls["centering"].isChecked())
+        elif region.endswith((":up", ":down")):
+            name, direction = region.split(":")
+            self.nudge_param(name, +1 if direction == "up" else -1)
+
+    def _on_diagram_wheeled(self, region: str, direction: int) -> None:
+        name = region.split(":")[0]
+        if name in ("teacher_temperature", "student_temperature"):
+            self.nudge_param(name, direction)
+
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
         return describe_forces(params)
@@ -177,3 +202,4 @@ class DINOPanel(SimulationPanel):
         self.usage_entropy_plot.setYRange(0, log_k * 1.25, padding=0)
         finite = np.isfinite(history["kl_teacher_student"])
         self.kl_plot.set_curve("kl", steps[finite], history["kl_teacher_student"][finite])
+        self.diagram.show_snapshot(snapshot)

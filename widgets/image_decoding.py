@@ -21,6 +21,8 @@ from typing import Iterator
 
 from PySide6 import QtCore, QtGui
 
+from desktop.safe_read import regular_file_problem
+
 _DECODER_CATEGORY = "qt.gui.imageio"
 _DECODER_PREFIXES = ("libpng", "Corrupt JPEG", "Premature end", "QImageIOHandler")
 
@@ -54,7 +56,7 @@ def decode_as_shown(path: str | Path) -> ShownImage:
     if path.is_dir():
         raise ImageLoadError(f"{str(path)!r} is a folder, not an image file")
     if not path.is_file():
-        raise ImageLoadError(f"there is no file {str(path)!r}")
+        raise ImageLoadError(not_a_file_message(path))
     if not os.access(path, os.R_OK):
         raise ImageLoadError(f"{path.name!r} cannot be read (permission denied)")
     if path.stat().st_size == 0:
@@ -71,6 +73,15 @@ def decode_as_shown(path: str | Path) -> ShownImage:
         image = image.scaled(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, QtCore.Qt.KeepAspectRatio,
                              QtCore.Qt.SmoothTransformation)
     return ShownImage(image.convertToFormat(QtGui.QImage.Format_RGB888), original)
+
+
+def not_a_file_message(path) -> str:
+    """Why a path that is not a regular file cannot be an image, in words: missing, or what it is
+    (a FIFO or a device is not "no file", and is never opened: a FIFO's open() would block)."""
+    problem = regular_file_problem(path) or "is not a regular file"
+    if problem == "there is no such file":
+        return f"there is no file {str(path)!r}"
+    return f"{os.path.basename(str(path))!r} {problem}"
 
 
 @contextlib.contextmanager

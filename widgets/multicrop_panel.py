@@ -33,6 +33,8 @@ from engine.params import ParameterError
 from resources.paths import bundled_images
 from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamSlider
+from widgets.diagrams.multicrop_diagram import MultiCropDiagram
+from widgets.lesson_strip import add_concept_extras
 from widgets.image_decoding import MAX_IMAGE_SIDE, ImageLoadError, decode_as_shown  # noqa: F401 (re-exported)
 from widgets.theme import BASE_FONT_PT, LIGHT, Theme
 
@@ -784,6 +786,9 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
         outer.addWidget(self.caption)
         outer.addWidget(self.message)
         outer.addLayout(body, 1)
+        # The page's words and its mechanism diagram (issue 16): a strip on top, a band above the drawings.
+        self.diagram = MultiCropDiagram()
+        self.lesson_strip, self.go_deeper = add_concept_extras(self, outer, self.diagram)
 
         # wire
         self.resample_button.clicked.connect(self.resample)
@@ -905,8 +910,9 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
     def set_theme(self, theme: Theme, zoom: float) -> None:
         """Restyle for a theme and presenter zoom: the drawings' text and lines scale with ``zoom``."""
         self.theme, self.zoom = theme, zoom
-        for canvas in self.canvases:
-            canvas.set_theme(theme, zoom)
+        for canvas in (*self.canvases, self.lesson_strip, self.go_deeper, self.diagram):
+            if canvas is not None:
+                canvas.set_theme(theme, zoom)
         self.verdict.setStyleSheet(f"color: {theme.foreground};")
         self.resample_button.setMinimumHeight(int(38 * zoom))
         self.fit_control_column()
@@ -924,7 +930,14 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
             HideableControl("local_scale", "Local scale", (self.scale_labels[1], self.local_min, self.local_max)),
             HideableControl("defaults", "DINO defaults", (self.defaults_button,)),
             HideableControl("help", "How it works", (self.help_box,)),
-        ]
+        ] + ([HideableControl("lesson_strip", "Key idea and picture", (self.lesson_strip,), False)]
+             if self.lesson_strip is not None else []) + [
+            HideableControl("diagram", "Mechanism diagram", (self.diagram,), False)]
+
+    def toggle_go_deeper(self) -> None:
+        """Open or close the page's go-deeper card (G)."""
+        if self.go_deeper is not None:
+            self.go_deeper.toggle()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -1006,6 +1019,7 @@ class MultiCropPanel(ControlColumn, QtWidgets.QWidget):
         self.photo.set_views(self.image.qimage, self.views)
         self.thumbnail_view.set_views(self.views, None)
         self.matrix.set_views(self.views)
+        self.diagram.set_views(self.views)
         self.coverage.set_views(self.views, None)
         self.verdict.setText(self.headline())
         self.caption.setText(self.caption_text())

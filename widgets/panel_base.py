@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 from engine.params import ParamSpec, spec_table
 from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamCheck, ParamSlider, TransportBar
+from widgets.lesson_strip import page_words
 from widgets.steady_label import steady_label
 from widgets.theme import LIGHT, Theme
 
@@ -71,6 +72,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.transport = TransportBar(self.specs["seed"])
+        # The page's words (key idea, picture, go-deeper card) and its live mechanism diagram.
+        self.lesson_strip, self.go_deeper, words_problem = page_words(self.PAGE_KEY, self)
 
         control_column = QtWidgets.QWidget()
         control_column.setObjectName("controls")
@@ -91,12 +94,17 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.plot_grid.setContentsMargins(0, 0, 0, 0)
         self.plot_grid.setSpacing(6)
         self.build_plots(self.plot_grid)
+        self.diagram = self.build_diagram()
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
         body.addWidget(plot_area, 1)
+        if self.diagram is not None:  # beside the plots: they keep the page's height
+            body.addWidget(self.diagram)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
+        if self.lesson_strip is not None:
+            outer.addWidget(self.lesson_strip)
         outer.addWidget(verdict_holder)
         outer.addWidget(caption_holder)
         outer.addWidget(self.message)
@@ -110,6 +118,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
         controller.running_changed.connect(self.transport.show_running)
+        if self.lesson_strip is not None:
+            self.lesson_strip.go_deeper_requested.connect(self.toggle_go_deeper)
+        if words_problem:
+            self.show_message(words_problem)
 
     # -- controls helpers -----------------------------------------------------------------
     def add_check(self, layout: QtWidgets.QLayout, name: str) -> ParamCheck:
@@ -160,7 +172,16 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         controls += [HideableControl(name, control.spec.label, (control,)) for name, control in self.controls.items()]
         if hasattr(self, "help_label"):
             controls.append(HideableControl("help", "How it works", (self.help_label.parentWidget(),)))
+        if self.lesson_strip is not None:
+            controls.append(HideableControl("lesson_strip", "Key idea and picture", (self.lesson_strip,), False))
+        if self.diagram is not None:
+            controls.append(HideableControl("diagram", "Mechanism diagram", (self.diagram,), False))
         return controls
+
+    def toggle_go_deeper(self) -> None:
+        """Open or close the page's go-deeper card (G)."""
+        if self.go_deeper is not None:
+            self.go_deeper.toggle()
 
     def send_param(self, name: str, value: object) -> None:
         """Send a parameter change to the engine (applied from its next step)."""
@@ -235,6 +256,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
+        for extra in (self.lesson_strip, self.go_deeper, self.diagram):
+            if extra is not None:
+                extra.set_theme(theme, zoom)
         # The control column grows with the text, or its values would be clipped at high zoom.
         self.fit_control_column()
         self.widen_plot_titles()
@@ -258,6 +282,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         raise NotImplementedError
+
+    def build_diagram(self) -> QtWidgets.QWidget | None:
+        """The page's live mechanism diagram, shown above the plots (none by default)."""
+        return None
 
     def caption_text(self, params: dict) -> str:
         raise NotImplementedError

@@ -1,6 +1,6 @@
 """`distill-lab ablation`: the papers' ablation tables as live experiments, headless.
 
-    distill-lab ablation byol [--steps N] [--seed S] [--json]
+    distill-lab ablation byol [--steps N] [--seed S] [--seeds N] [--workers W] [--json]
     distill-lab ablation dino [--steps N] [--seed S] [--seeds N] [--workers W] [--grid R C] [--json]
 
 ``byol`` trains all 8 combinations of EMA / stop-gradient / predictor side by side from the same
@@ -51,6 +51,11 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
     byol = kinds.add_parser("byol", help="the 8 combinations of EMA / stop-gradient / predictor")
     byol.add_argument("--steps", type=STEPS_OPTION, default=BYOLGrid.DEFAULT_STEPS,
                       help=f"training steps of every run (default {BYOLGrid.DEFAULT_STEPS})")
+    byol.add_argument("--seeds", type=SEEDS_OPTION, default=1, metavar="N",
+                      help="grids from --seed on, in worker processes; N > 1 prints each "
+                           "combination's verdicts over the seeds (default 1)")
+    byol.add_argument("--workers", type=WORKERS_OPTION, default=None, metavar="W",
+                      help="worker processes for --seeds (default: one per core)")
     dino = kinds.add_parser("dino", help="the regime map: teacher temperature x centre momentum")
     dino.add_argument("--steps", type=STEPS_OPTION, default=DINORegimeMap.DEFAULT_STEPS,
                       help=f"training steps of every cell (default {DINORegimeMap.DEFAULT_STEPS})")
@@ -115,6 +120,28 @@ def byol_summary(steps: int, seed: int) -> dict:
     for run, row in zip(summary["runs"], grid.outcome_rows()):
         run["spread"] = row["spread"]  # std x sqrt(d), as the table prints it
     return summary
+
+
+def byol_seeds_summary(steps: int, seed: int, seeds: int, workers: int | None) -> dict:
+    """The guard grid on ``seeds`` seeds (engine.reproduce's grid rows): verdicts per combination."""
+    import dataclasses
+
+    from engine.reproduce import CLAIMS, reproduce
+
+    claims = [dataclasses.replace(c, steps=steps) for c in CLAIMS if c.simulation == "byol_grid"]
+    return reproduce(list(range(seed, seed + seeds)), workers=workers, claims=claims)
+
+
+def print_byol_seeds(summary: dict) -> None:
+    seeds = summary["seeds"]
+    print(f"BYOL guard grid: 8 combinations x {len(seeds)} seeds ({seeds[0]}-{seeds[-1]}), "
+          f"{summary['rows'][0]['steps']} steps, {summary['workers']} worker processes, "
+          f"{summary['seconds']:.1f} s")
+    rows = [[row["setting"], f"{row['published']} · {row['source']}",
+             "not run" if row["matches"] is None else f"{row['matches']} of {row['seeds']}",
+             ", ".join(f"{n} {verdict}" for verdict, n in row["verdicts"].items())]
+            for row in summary["rows"]]
+    print_table(["combination", "published · source", "seeds agreeing", "verdicts"], rows)
 
 
 def _agrees_text(agrees: bool | None) -> str:
@@ -221,7 +248,8 @@ def run_ablation(args: argparse.Namespace) -> int:
     """Train the grid, print its table (or JSON); 2 with one line on stderr for bad arguments."""
     try:
         if args.ablation == "byol":
-            summary = byol_summary(args.steps, args.seed)
+            summary = (byol_summary(args.steps, args.seed) if args.seeds == 1 else
+                       byol_seeds_summary(args.steps, args.seed, args.seeds, args.workers))
         else:
             grid = tuple(args.grid) if args.grid is not None else None
             summary = dino_summary(args.steps, args.seed, grid, args.seeds, args.workers)
@@ -229,6 +257,8 @@ def run_ablation(args: argparse.Namespace) -> int:
         return fail(str(error))
     if args.json:
         print_json(summary)
+    elif args.ablation == "byol" and args.seeds > 1:
+        print_byol_seeds(json_safe(summary))
     elif args.ablation == "byol":
         print_byol(json_safe(summary))
     else:

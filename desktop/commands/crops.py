@@ -100,10 +100,10 @@ def _resolve_image(name: str) -> tuple[str, Path]:
     if name in bundled:
         return name, bundled[name]
     path = Path(name)
-    if path.is_file():
-        return path.stem, path
     if path.is_dir():
         raise ParameterError(f"--image {name!r} is a folder, not an image file")
+    if path.exists():  # a file, or a FIFO or device that the decoding names as such (never opened)
+        return path.stem, path
     known = ", ".join(bundled) or "none bundled"
     if os.sep in name or path.suffix:  # meant as a file
         raise ParameterError(f"--image: there is no file {name!r} (nor a bundled photo: {known})")
