@@ -57,6 +57,7 @@ def test_a_group_whose_controls_are_all_hidden_goes_too(window):
     assert panel.hidden_controls() == set()
 
 
+@pytest.mark.soak  # over ~5 s: opens three windows
 def test_hidden_controls_and_the_column_are_remembered(window, open_window):
     window.set_control_shown("byol", "predictor", False)
     window.set_control_shown("byol", "help", False)

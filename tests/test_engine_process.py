@@ -64,6 +64,7 @@ def test_a_refused_parameter_comes_back_in_words(qtbot, byol_engine):
     assert "learning_rate" in message.args[0] and "not nan" in message.args[0]
 
 
+@pytest.mark.soak  # over ~5 s: trains to a divergence in a process
 def test_a_divergence_is_reported_with_its_step(qtbot, byol_engine):
     engine = byol_engine
     engine.set_param("learning_rate", 10.0)
@@ -101,6 +102,7 @@ def opened(controller) -> bool:
     return controller._host.is_open(controller._key)
 
 
+@pytest.mark.soak  # over ~5 s: starts every page's engine
 def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
     window = open_window(pages=())

@@ -57,6 +57,7 @@ def short_claims():
     return short(["byol_ema_sg_pred", "simsiam_predictor_1x", "dino_sharpening_only"])
 
 
+@pytest.mark.soak  # over ~5 s: trains every claim
 def test_rows_come_from_the_pages_simulations(short_claims):
     result = reproduce([3, 4], workers=1, claims=short_claims)
     json.dumps(result)  # plain numbers

@@ -226,6 +226,7 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
     assert qt_messages.problems() == []
 
 
+@pytest.mark.soak  # over ~5 s: steps to the divergence in the app
 @pytest.mark.parametrize("how", ["step button", "right arrow"])
 def test_a_divergence_reached_by_stepping_gets_the_same_words_as_one_reached_by_play(qtbot, window, how):
     # The lecturer steps up to the blow-up instead of pressing Play: the page must still say what

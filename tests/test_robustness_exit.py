@@ -100,16 +100,14 @@ def quit_while_training(page: str, number: str, how: str,
     return subprocess.CompletedProcess(process.args, process.returncode, out, err), ended - quit_at
 
 
-# Each case starts the app in a process (seconds): the quick subset keeps the first, the soak the rest.
+@pytest.mark.soak  # over ~5 s a case: each starts the app in a process
 @pytest.mark.parametrize("page, number, how, engine", [
     ("byol", "1", "ctrl_q", "process"),
-    *(pytest.param(*case, marks=pytest.mark.soak) for case in [
-        ("dino", "2", "ctrl_q", "process"),
-        ("byol", "1", "close", "process"),
-        ("dino", "2", "sigint", "process"),
-        ("byol", "1", "ctrl_q", "thread"),
-        ("dino", "2", "sigint", "thread"),
-    ]),
+    ("dino", "2", "ctrl_q", "process"),
+    ("byol", "1", "close", "process"),
+    ("dino", "2", "sigint", "process"),
+    ("byol", "1", "ctrl_q", "thread"),
+    ("dino", "2", "sigint", "thread"),
 ])
 def test_quitting_while_training_exits_0_within_a_second(page, number, how, engine):
     from desktop.pages import all_pages_keys
