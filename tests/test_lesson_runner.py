@@ -7,7 +7,6 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from desktop.lessons import lesson_for_page, parse_lesson
-from window_helpers import new_window
 
 QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": "byol", "steps": [
     {"title": "Train a little", "say": "Thirty steps.", "do": {"params": {"stop_gradient": False},
@@ -17,13 +16,6 @@ QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": 
     {"title": "DINO", "say": "Another page.", "do": {"page": "dino", "reset": True, "play": True},
      "wait": {"until": "step", "at_least": 20}},
 ]}
-
-
-@pytest.fixture
-def window(qtbot):
-    window = new_window(qtbot)
-    yield window
-    window.shutdown()
 
 
 def page_down(qtbot, window):
