@@ -169,7 +169,8 @@ def bench(simulation_class, reference_class, flops_fn, rounds: int, steps: int,
     load = run_rounds(contenders, rounds)
     engine_c, t1, tdef, t32, t32def, app_c, mm = contenders
     torches = (t1, tdef, t32, t32def)
-    best = max(torches, key=lambda c: c.rate_wall())
+    # By CPU time (what a step costs): on a shared machine wall time mostly measures the others.
+    best = max(torches, key=lambda c: c.rate_cpu())
     flops = flops_fn(engine_sim)
     matmul_flops = 2 * MATMUL_SIZE ** 3
     torch.set_num_threads(1)
@@ -187,7 +188,9 @@ def bench(simulation_class, reference_class, flops_fn, rounds: int, steps: int,
         # The app's step (live metrics included) against torch at its best, without metrics.
         "torch_best": best.name,
         "ratio_app_step_over_torch_best_wall": round(paired_ratio(app_c, best, "wall"), 2),
+        "ratio_app_step_over_torch_best_cpu": round(paired_ratio(app_c, best, "cpu"), 2),
         "ratio_engine_over_torch_best_wall": round(paired_ratio(engine_c, best, "wall"), 2),
+        "ratio_engine_over_torch_best_cpu": round(paired_ratio(engine_c, best, "cpu"), 2),
         "flops_per_step_engine": flops,
         "flops_per_step_torch_counted": torch_counted_flops(reference_class(simulation_class(), torch.float64)),
         "matmul_gflops_wall": round(mm.rate_wall() * matmul_flops / 1e9, 2),
@@ -249,11 +252,13 @@ def print_report(report: dict) -> None:
         print(f"  engine reaches {r['engine_gflops_cpu']:.2f} GFLOP/s CPU = "
               f"{r['engine_fraction_of_matmul_cpu']:.0%} of the matmul throughput "
               f"({r['engine_fraction_of_matmul_wall']:.0%} by wall time)")
-        best = r["ratio_engine_over_torch_best_wall"]
-        print(f"  torch at its best here: {r['torch_best']}; engine {best:.2f}x, engine with live "
-              f"metrics {r['ratio_app_step_over_torch_best_wall']:.2f}x (torch without metrics)")
-        print(f"  goal engine >= 2x torch at its best: {'MET' if best >= 2 else 'NOT MET'} "
-              f"({best:.2f}x)")
+        best = r["ratio_engine_over_torch_best_cpu"]
+        print(f"  torch at its best here (by CPU time): {r['torch_best']}; engine {best:.2f}x CPU "
+              f"({r['ratio_engine_over_torch_best_wall']:.2f}x wall), engine with live metrics "
+              f"{r['ratio_app_step_over_torch_best_cpu']:.2f}x CPU "
+              f"({r['ratio_app_step_over_torch_best_wall']:.2f}x wall; torch without metrics)")
+        print(f"  goal engine >= 2x torch at its best (CPU time): "
+              f"{'MET' if best >= 2 else 'NOT MET'} ({best:.2f}x)")
 
 
 def main(argv: list[str] | None = None) -> int:

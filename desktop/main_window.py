@@ -11,11 +11,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop import export
 from desktop.engine_process import controller_factory
 from desktop.engine_thread import EngineController
+from desktop.lesson_runner import LessonRunner
+from desktop.lessons import Lesson, LessonError, bundled_lessons, lesson_for_page, load_lesson
 from desktop.pages import Page, Switch, all_pages
+from desktop.recording_ui import RecordingControl
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, save_scenario
 from desktop.settings import ZOOM_STEPS, app_settings, read_bool, read_float, read_names
 from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
+from widgets.lesson_bar import LessonBar
 from widgets.panel_base import Panel
 from widgets.theme import LIGHT, THEMES, Theme
 
@@ -64,7 +68,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
         # Each page's panel is built when it is first shown or asked for: building all of them
-        # up front (20 plots) kept the window from opening for ~2 s.
+        # up front (20 plots) kept the window from opening for seconds (docs/performance.md).
         self.panels = PanelShelf([page.key for page in self.pages], self._build_panel)
         self._page_holders: dict[str, QtWidgets.QWidget] = {}
 
@@ -82,7 +86,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.tabs)
         self.cheat_sheet = CheatSheet(self)
         self.statusBar().setSizeGripEnabled(False)
+        self.recording = RecordingControl(self)
         self._build_menus()
+        self._build_lessons()
         self._restore_layout()
         self.apply_style(theme, zoom)
 
@@ -116,6 +122,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(self.file_menu, "Export plots as PNG and SVG...", "Ctrl+Shift+E", self.export_plots)
         self.add_action(self.file_menu, "Export metric history as CSV...", None, self.export_history)
         self.file_menu.addSeparator()
+        self.add_action(self.file_menu, "Start / stop recording (GIF or MP4)", "Ctrl+R", self.recording.toggle)
+        self.add_action(self.file_menu, "Recording options...", None, self.recording.choose_options)
+        self.file_menu.addSeparator()
         self.add_action(self.file_menu, "&Quit", QtGui.QKeySequence.Quit, self.close)
         # Windows (and the offscreen platform) bind no key to the standard Quit: Ctrl+Q everywhere.
         self.add_action(self.file_menu, "&Quit", "Ctrl+Q", self.close)
@@ -124,6 +133,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(training, "Play / pause", "Space", lambda: self._controller_do(lambda c: c.toggle()))
         self.add_action(training, "Step", "Right", lambda: self._controller_do(lambda c: c.step(1)))
         self.add_action(training, "Reset", "R", self._reset_current)
+        self.add_action(training, "Restart with these settings (keep the run as a ghost)", "Shift+R",
+                        self._restart_current)
 
         switches = bar.addMenu("&Switches")  # each page's own keys, from its page description
         for page in self.pages:
@@ -177,6 +188,7 @@ class MainWindow(QtWidgets.QMainWindow):
         help_menu = bar.addMenu("&Help")
         self.add_action(help_menu, "Keyboard shortcuts", "?", self.cheat_sheet.toggle)
         self.add_action(help_menu, "Keyboard shortcuts", "F1", self.cheat_sheet.toggle)
+        self.add_action(help_menu, "Go deeper on this page", "G", self.toggle_go_deeper)
 
     def add_action(self, menu: QtWidgets.QMenu, text: str, key, slot) -> QtGui.QAction:
         """A menu entry with a window-wide shortcut; a second entry with the same text only adds a key."""
@@ -194,6 +206,93 @@ class MainWindow(QtWidgets.QMainWindow):
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
+    # -- lessons --------------------------------------------------------------------------
+    def _build_lessons(self) -> None:
+        """The lesson bar under the pages, the runner, and the Lessons menu (before Help)."""
+        self.lesson_bar = LessonBar()
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.takeCentralWidget(), 1)  # the tabs
+        layout.addWidget(self.lesson_bar)
+        self.setCentralWidget(central)
+        self.lesson_runner = LessonRunner(self)
+        self.lesson_runner.step_entered.connect(self._show_lesson_step)
+        self.lesson_runner.status_changed.connect(self.lesson_bar.show_status)
+        self.lesson_runner.finished.connect(self._lesson_finished)
+        self.lesson_bar.next_requested.connect(self.next_lesson_step)
+        self.lesson_bar.previous_requested.connect(self.previous_lesson_step)
+        self.lesson_bar.end_requested.connect(self.end_lesson)
+        try:
+            self.lessons = bundled_lessons()
+        except LessonError as error:  # a broken install: say so, keep the app usable
+            self.lessons = []
+            self.statusBar().showMessage(f"Bundled lessons not loaded: {error}", 10000)
+        menu = QtWidgets.QMenu("&Lessons", self)
+        help_menu = self.menuBar().actions()[-1]
+        self.menuBar().insertMenu(help_menu, menu)
+        for lesson in self.lessons:
+            menu.addAction(lesson.name, lambda lesson=lesson: self.start_lesson(lesson))
+        menu.addSeparator()
+        self.add_action(menu, "Open lesson...", None, self.open_lesson)
+        self.add_action(menu, "Next lesson step (starts this page's lesson)", "PgDown", self.next_lesson_step)
+        self.add_action(menu, "Previous lesson step", "PgUp", self.previous_lesson_step)
+        self.add_action(menu, "End lesson", None, self.end_lesson)
+
+    def start_lesson(self, lesson: Lesson) -> None:
+        self.lesson_runner.start(lesson)
+
+    def next_lesson_step(self) -> None:
+        """PageDown: the next step, or this page's lesson from its start when none is running."""
+        if self.lesson_runner.active:
+            self.lesson_runner.next()
+            return
+        lesson = lesson_for_page(self.lessons, self.current_page().key)
+        if lesson is None:
+            self.statusBar().showMessage("This page has no lesson; the Lessons menu lists them all.", 4000)
+        else:
+            self.start_lesson(lesson)
+
+    def previous_lesson_step(self) -> None:
+        self.lesson_runner.previous()
+
+    def end_lesson(self) -> None:
+        self.lesson_runner.stop()
+        self.lesson_bar.hide()
+
+    def open_lesson(self, path: str | None = None) -> bool:
+        path = path or QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open lesson", "", "Distill Lab lessons (*.json);;All files (*)")[0]
+        if not path:
+            return False
+        try:
+            lesson = load_lesson(path)
+        except LessonError as error:
+            # Refused whole: nothing was applied, the current state (and any lesson running) stays.
+            self.last_error = str(error)
+            QtWidgets.QMessageBox.warning(self, "Lesson not opened", f"{error}\n\nNothing was changed.")
+            return False
+        self.start_lesson(lesson)
+        return True
+
+    def _show_lesson_step(self, index: int) -> None:
+        runner = self.lesson_runner
+        step = runner.step
+        self.lesson_bar.show_step(runner.lesson.name, index + 1, len(runner.lesson.steps),
+                                  step.title, step.say, step.watch)
+
+    def _lesson_finished(self) -> None:
+        self.lesson_bar.hide()
+        self.statusBar().showMessage("Lesson finished.", 4000)
+
+    def toggle_go_deeper(self) -> None:
+        panel = self.current_panel()
+        if getattr(panel, "go_deeper", None) is None:
+            self.statusBar().showMessage("This page has no go-deeper card.", 4000)
+        else:
+            panel.toggle_go_deeper()
+
     # -- commands -------------------------------------------------------------------------
     def _controller_do(self, command) -> None:
         controller = self.current_controller()
@@ -204,6 +303,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _reset_current(self) -> None:
         self.current_panel().reset_page()
+
+    def _restart_current(self) -> None:
+        panel = self.current_panel()
+        if hasattr(panel, "restart_with_settings"):  # training pages (SimulationPanel)
+            panel.restart_with_settings()
 
     def use_switch(self, page: Page, switch: Switch) -> None:
         """A key of the Switches menu: a parameter of the page in view, or an action of its own page."""
@@ -423,6 +527,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.panels.built().values():
             panel.set_theme(theme, zoom)
         self.cheat_sheet.set_theme(theme, zoom)
+        if hasattr(self, "lesson_bar"):
+            self.lesson_bar.set_theme(theme, zoom)
         if hasattr(self, "theme_actions"):
             self.theme_actions[theme.name].setChecked(True)
 
@@ -445,7 +551,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
 
     def shutdown(self) -> None:
-        """Stop every engine, thread or process (called on close)."""
+        """Finish a recording, stop every engine, thread or process (called on close)."""
+        self.recording.stop()
         for controller in self.controllers.values():
             if hasattr(controller, "stop_soon"):
                 controller.stop_soon()  # engine processes end side by side, not one after another

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.safe_read import FileRefused, parse_json, read_bounded
+from desktop.data_files import parse_json_text, read_text_file
 from engine.params import ParameterError, validate_params
 
 FORMAT = "distill-lab scenario"
@@ -50,33 +50,16 @@ class Scenario:
 
 
 def validate_multicrop(params: dict) -> dict:
-    """The multi-crop page's scenario schema (it trains no simulation, so has no ParamSpecs)."""
+    """The multi-crop page's scenario: its simulation's ParamSpecs, and scale ranges whose minimum
+    is not above their maximum (each value alone cannot say that)."""
     from engine.multicrop import MultiCropConfig
-    from resources.paths import bundled_images
+    from engine.multicrop_training import MULTICROP_TRAINING_PARAMS
+    from engine.params import validate_params
 
-    allowed = {"image", "num_local", "global_scale", "local_scale", "seed"}
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ParameterError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}")
-    defaults = MultiCropConfig()
-    images = bundled_images()
-    image = params.get("image", next(iter(images)))
-    if not isinstance(image, str) or image not in images:
-        raise ParameterError(f"image must be one of {', '.join(images)}, not {image!r}")
-    seed = params.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        raise ParameterError(f"seed must be a whole number from 0 to 2147483647, not {seed!r}")
-    scales = {}
-    for name in ("global_scale", "local_scale"):
-        value = params.get(name, list(getattr(defaults, name)))
-        if (not isinstance(value, list) or len(value) != 2
-                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)):
-            raise ParameterError(f"{name} must be a list [min, max] of two numbers, not {value!r}")
-        scales[name] = (float(value[0]), float(value[1]))
-    num_local = params.get("num_local", defaults.num_local)
-    MultiCropConfig(num_local=num_local, **scales).validate()
-    return {"image": image, "num_local": num_local, "seed": seed,
-            "global_scale": list(scales["global_scale"]), "local_scale": list(scales["local_scale"])}
+    validated = validate_params(MULTICROP_TRAINING_PARAMS, params)
+    MultiCropConfig(global_scale=(validated["global_scale_min"], validated["global_scale_max"]),
+                    local_scale=(validated["local_scale_min"], validated["local_scale_max"])).validate()
+    return validated
 
 
 def validate_ablation(params: dict) -> dict:
@@ -133,34 +116,14 @@ MAX_DEPTH = 8  # a scenario nests three levels (a scale range in params in the f
 
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     """Parse and validate scenario text (plain data only: bounded nesting, integers and no NaN)."""
-    if not text.strip():
-        raise ScenarioError(f"{source}: the file is empty")
-    try:
-        data = parse_json(text, MAX_DEPTH)
-    except ValueError as error:
-        raise ScenarioError(f"{source}: not valid JSON ({error})") from None
-    return validate_scenario(data, source)
+    return validate_scenario(parse_json_text(text, source, "scenario", ScenarioError, MAX_DEPTH), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file; every failure is a ScenarioError with a readable message. A FIFO,
     device or socket is refused at once, never opened for a blocking read."""
     path = Path(path)
-    name = path.name
-    try:
-        raw = read_bounded(path, MAX_BYTES)
-    except FileRefused as error:
-        text = str(error)
-        if text.startswith("is larger than"):
-            text = f"is too large for a scenario (at most {MAX_BYTES // 1024} KiB)"
-        elif text.startswith("there is no such file"):
-            text = "no such file"
-        raise ScenarioError(f"{name}: {text}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{name}: not a text file (not UTF-8)") from None
-    scenario = parse_scenario(text, name)
+    scenario = parse_scenario(read_text_file(path, "scenario", ScenarioError, MAX_BYTES), path.name)
     return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)
 
 

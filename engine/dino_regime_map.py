@@ -78,6 +78,7 @@ class _CellSimulation(DINOSimulation):
     """DINOSimulation evaluating less often: the map needs the final values only."""
 
     EVAL_INTERVAL = 100
+    DENSE_STEPS = 0  # nor densely after a reset
 
 
 def _finish(sim: DINOSimulation, row: int, column: int, seconds: float) -> CellResult:
@@ -190,7 +191,7 @@ class DINORegimeMap:
                        for c in range(columns)]
         self._waiting = list(self._order)  # runs not started yet, next first
         self._done = 0
-        self._last: CellResult | None = None
+        self._fresh: list[CellResult] = []  # finished runs step_cell has not handed out yet
         self._current: tuple[int, int, int, DINOSimulation] | None = None  # in-process run
         self._current_seconds = 0.0
         self._futures: dict = {}  # AsyncResult -> (row, column, k), runs in worker processes
@@ -253,6 +254,10 @@ class DINORegimeMap:
     def step(self, count: int = 1) -> None:
         """Make progress: up to ``count`` training steps here, or (with worker processes) collect
         the runs that have finished, waiting at most a few milliseconds."""
+        self._advance(count)
+        self._fresh.clear()  # runs finished here are in the map; step_cell hands out its own
+
+    def _advance(self, count: int) -> None:
         if self.workers > 1:
             self._collect(POLL_SECONDS)
             return
@@ -272,26 +277,24 @@ class DINORegimeMap:
                 self._finish_current()
 
     def step_cell(self) -> CellResult | None:
-        """Finish the next run; its result, or None when the map is full."""
-        if self.finished:
-            return None
-        if self.workers > 1:
-            before = self._done
-            while self._done == before:
+        """The next finished run (finishing one if none is waiting); None when the map is full
+        and every result has been handed out."""
+        while not self._fresh and not self.finished:
+            if self.workers > 1:
                 self._collect(1.0)
-            return self._last
-        if self._current is None:
-            self._start_next_run()
-        sim = self._current[3]
-        self.step(self.steps - sim.step_count)
-        if self._current is not None and self._current[3] is sim:  # diverged at the last step
-            self._finish_current()
-        return self._last
+                continue
+            if self._current is None:
+                self._start_next_run()
+            sim = self._current[3]
+            self._advance(self.steps - sim.step_count)
+            if self._current is not None and self._current[3] is sim:  # diverged at the last step
+                self._finish_current()
+        return self._fresh.pop(0) if self._fresh else None
 
     def cells(self):
         """Yield each run's result as it finishes, until the map is full."""
-        while not self.finished:
-            yield self.step_cell()
+        while (result := self.step_cell()) is not None:
+            yield result
 
     def run(self) -> float:
         """Fill the whole map headless; returns the wall time in seconds."""
@@ -317,7 +320,7 @@ class DINORegimeMap:
     def _store(self, k: int, result: CellResult, count_steps: bool = True) -> None:
         self.runs[result.row][result.column][k] = result
         self._done += 1
-        self._last = result
+        self._fresh.append(result)
         if count_steps:
             self.step_count += result.steps
 

@@ -110,3 +110,17 @@ def test_bad_arguments_one_line_exit_2(argv, capsys):
     assert code == 2
     assert out == ""
     assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
+
+
+@pytest.mark.soak  # over ~5 s: trains the grid over seeds
+def test_byol_over_seeds_counts_each_combination(capsys):
+    code, out, err = run(["byol", "--steps", "20", "--seeds", "2", "--seed", "4", "--workers", "1",
+                          "--json"], capsys)
+    assert code == 0 and err == ""
+    data = strict_json(out)
+    assert data["seeds"] == [4, 5] and len(data["rows"]) == 8
+    for row in data["rows"]:
+        assert sum(row["verdicts"].values()) == 2 and row["steps"] == 20
+        assert row["matches"] is None or 0 <= row["matches"] <= 2
+    code, out, err = run(["byol", "--steps", "20", "--seeds", "2", "--workers", "1"], capsys)
+    assert code == 0 and "seeds agreeing" in out and "not run" in out

@@ -25,6 +25,7 @@ SMALL = dict(teacher_temperatures=(0.04, 0.08), center_momenta=(0.0, 0.9, 0.999)
              seeds=1, workers=1)
 
 
+@pytest.mark.soak  # over ~5 s: trains every cell
 def test_each_cell_is_a_dino_simulation():
     regime_map = DINORegimeMap(teacher_temperatures=(0.03, 0.2), center_momenta=(0.9, 0.999),
                                steps=60, seed=3, seeds=2, workers=1)
@@ -189,3 +190,12 @@ def test_worker_processes_give_the_same_runs_and_resume_after_close():
         assert (cell.row, cell.column, cell.seed) == (cell_again.row, cell_again.column, cell_again.seed)
         for name in RECORDED:
             assert getattr(cell, name) == getattr(cell_again, name)
+
+
+def test_cells_yields_every_run_once_with_workers():
+    regime_map = DINORegimeMap(teacher_temperatures=(0.04, 0.2), center_momenta=(0.9, 0.999),
+                               steps=10, seeds=2, workers=2)
+    yielded = list(regime_map.cells())
+    assert len(yielded) == regime_map.runs_total == 8
+    assert len({(r.row, r.column, r.seed) for r in yielded}) == 8
+    assert regime_map.step_cell() is None

@@ -57,6 +57,7 @@ def short_claims():
     return short(["byol_ema_sg_pred", "simsiam_predictor_1x", "dino_sharpening_only"])
 
 
+@pytest.mark.soak  # over ~5 s: trains every claim
 def test_rows_come_from_the_pages_simulations(short_claims):
     result = reproduce([3, 4], workers=1, claims=short_claims)
     json.dumps(result)  # plain numbers
@@ -90,6 +91,7 @@ def test_grid_rows_equal_a_single_run_of_the_grid():
     assert set(result["records"]) == {c.key for c in CLAIMS if c.simulation == "byol_grid"}
 
 
+@pytest.mark.soak  # over ~5 s: spawns worker processes
 def test_worker_processes_give_the_same_rows(short_claims):
     here = reproduce([1, 2], workers=1, claims=short_claims)
     there = reproduce([1, 2], workers=2, claims=short_claims)
@@ -129,6 +131,7 @@ def test_bad_arguments_one_line_exit_2(argv, capsys):
     assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.soak  # over ~5 s: trains every claim
 def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
     claims = short(["byol_ema_sg_pred", "dino_sharpening_only"], steps=30)
     real = reproduce_module.reproduce
@@ -145,3 +148,30 @@ def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert len(table) == 2 + len(claims)
     assert all(line.count("|") == table[0].count("|") for line in table)
+
+
+def test_slow_simsiam_caption_names_both_papers():
+    from engine.byol import BYOL_PARAMS, describe_guards
+
+    params = {spec.name: spec.default for spec in BYOL_PARAMS}
+    slow = describe_guards({**params, "ema": False, "predictor_lr_multiplier": 1.0})
+    assert "BYOL App. I" in slow and "SimSiam Table 1" in slow and "of 12" in slow
+    fast = describe_guards({**params, "ema": False})
+    assert "10x" in fast and "disagree" not in fast
+
+
+@pytest.mark.phenomena
+def test_slow_simsiam_caption_states_what_reproduce_measures():
+    """The BYOL page's caption quotes the toy's rate at 1x on seeds 1000-1011: it must be true."""
+    import re
+
+    from engine.byol import BYOL_PARAMS, describe_guards
+
+    params = {spec.name: spec.default for spec in BYOL_PARAMS}
+    caption = describe_guards({**params, "ema": False, "predictor_lr_multiplier": 1.0})
+    collapsed, partly, healthy = map(int, re.search(
+        r"(\d+) of 12 held-out seeds collapse, (\d+) partly, (\d+) healthy", caption).groups())
+    row, = reproduce(list(range(1000, 1012)), claims=[CLAIM_BY_KEY["simsiam_predictor_1x"]])["rows"]
+    assert row["verdicts"].get("collapsed", 0) == collapsed
+    assert row["verdicts"].get("partly collapsed", 0) == partly
+    assert row["verdicts"].get("healthy", 0) == healthy

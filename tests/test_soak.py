@@ -244,23 +244,15 @@ class Lecturer:
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
+def window(open_window, monkeypatch):
+    """Active (shortcuts reach only the active window), every page's engine started, back on the first;
+    the soak's engine and watchdog limit."""
     monkeypatch.setenv("DISTILL_LAB_ENGINE", SOAK_ENGINE)
     monkeypatch.setattr(engine_process, "HEARTBEAT_TIMEOUT_S", SOAK_HEARTBEAT_TIMEOUT_S)
-    window = MainWindow(LIGHT, 1.0)
-    qtbot.addWidget(window)
-    window.resize(1280, 760)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)  # shortcuts need the active window
-    for key, controller in window.controllers.items():
-        window.show_page(key)  # an engine starts when its page is first shown (worker processes)
-        qtbot.waitUntil(lambda c=controller: c.latest is not None, timeout=30000)
-    window.tabs.setCurrentIndex(0)
-    yield window
-    window.shutdown()
+    return open_window(size=(1280, 760), pages="all", active=True)
 
 
+@pytest.mark.soak
 def test_soak_every_page_with_random_changes(qtbot, window):
     rng = random.Random(SOAK_SEED)
     lecturer = Lecturer(window, qtbot, rng)

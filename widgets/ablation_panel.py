@@ -2,8 +2,9 @@
 
 Two parts, one tab each: the BYOL guard grid (all 8 combinations of EMA / stop-gradient / predictor
 trained side by side from the same seed, eight small multiples of the spread and a table beside the
-published outcomes) and the DINO regime map (teacher temperature x centre momentum, filled in cell by
-cell, coloured by regime, with DINO App. D's settings marked). Only the part in view trains.
+published outcomes) and the DINO regime map (teacher temperature x centre momentum x 3 seeds, filled
+in run by run, each cell coloured by its seeds' majority regime with the share written, DINO App.
+D's settings marked). Only the part in view trains.
 
 ``engine.ablation.AblationSimulation`` is the thin adapter the engine drives: it holds a BYOLGrid
 and a DINORegimeMap and steps the one in view. Reads top to bottom: the regime map drawing, the
@@ -159,14 +160,17 @@ class RegimeMapView(QtWidgets.QWidget):
             if point["cell"] is None:
                 continue
             rect = self.cell_rect(*point["cell"])
-            size = min(rect.height() * 0.34, 14 * z)
-            centre = QtCore.QPointF(rect.right() - size * 0.75, rect.top() + size * 0.75)
+            size = self._diamond_size(rect)
+            centre = QtCore.QPointF(rect.right() - size * 0.7, rect.top() + size * 0.7)
             diamond = QtGui.QPolygonF([centre + QtCore.QPointF(0, -size / 2), centre + QtCore.QPointF(size / 2, 0),
                                        centre + QtCore.QPointF(0, size / 2), centre + QtCore.QPointF(-size / 2, 0)])
             painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 2.5 * z))
             painter.setBrush(QtGui.QColor("#000000") if point["outcome"] != "healthy" else QtGui.QColor("#FFFFFF"))
             painter.drawPolygon(diamond)
             painter.setBrush(QtCore.Qt.NoBrush)
+
+    def _diamond_size(self, rect: QtCore.QRectF) -> float:
+        return min(rect.height() * 0.3, 13 * self.zoom)
 
     def _paint_fractions(self, painter, rect, row, column, kind, letter_font) -> None:
         """The majority's colour and letter with its share of the seeds ("H 2/3"), and a bar
@@ -194,7 +198,10 @@ class RegimeMapView(QtWidgets.QWidget):
             agreeing = round(shares[kind] * seeds_done) if shares is not None else seeds_done
             text += f" {agreeing}/{total}" if seeds_done == total else f" {agreeing}/{seeds_done}…"
         painter.setPen(QtGui.QColor("#000000"))
-        text_rect = rect.adjusted(2 * z, 0, -2 * z, -bar_height)
+        # Below the App. D diamond in the top-right corner, where a cell has one.
+        paper_cells = {tuple(p["cell"]) for p in snap["paper_points"] if p["cell"] is not None}
+        top = self._diamond_size(rect) * 1.2 if (row, column) in paper_cells else 0.0
+        text_rect = rect.adjusted(2 * z, top, -2 * z, -bar_height)
         font = QtGui.QFont(letter_font)
         # Shrink to the cell; if even a small font does not fit, the letter alone.
         while font.pointSizeF() > 7 and QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
@@ -347,10 +354,12 @@ stop-gradient, predictor), trained side by side from the same seed on the same d
 plot is one combination's spread: std of z/|z| × √d, about 1 when the outputs spread over the
 sphere, 0 when every input gets the same output. The table puts each outcome beside what the
 papers found (BYOL, SimSiam); a row where the toy disagrees says so.</p>
-<p><b>DINO regime map.</b> One DINO run a cell, teacher temperature (rows) × centre momentum
-(columns). A teacher too sharp, or a centre too slow to follow it, lets one prototype take
-every sample; a teacher too soft gives uniform outputs. Between the two: healthy.
-Hover a cell for its entropies.</p>
+<p><b>DINO regime map.</b> Teacher temperature (rows) × centre momentum (columns), one DINO
+run a cell and seed. The map fills in for a first seed, then again for two more; a cell shows
+the regime most of its seeds reached and how many ("H 2/3"), and a bar split by regime when they
+disagree. A teacher too sharp, or a centre too slow to follow it, lets one prototype take every
+sample; a teacher too soft gives uniform outputs. Between the two: healthy. Hover a cell for its
+entropies.</p>
 """
 
 
@@ -492,6 +501,13 @@ class AblationPanel(SimulationPanel):
                     f"{snap['runs_total']} runs){where}", "filling", detail)
         snap = snapshot["byol"]
         members = snap["members"]
+        if not members[0]["judged"]:
+            # The papers report trained networks: nothing is compared with them before that.
+            judge_at = members[0]["judge_from_step"]
+            detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 read healthy "
+                      f"now · compared with the papers from step {judge_at}")
+            return (f"GUARD GRID, step {snap['step']}: training; compared with the papers at step {judge_at}",
+                    "untrained", detail)
         ran = [m for m in members if m["agrees"] is not None]
         disagree = [m["name"] for m in ran if m["agrees"] is False]
         detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 healthy · "
@@ -554,6 +570,8 @@ class AblationPanel(SimulationPanel):
                 False: ("✗ DISAGREES", theme.collapsed),
                 None: ("– no paper", theme.muted),
             }[agrees]
+            if not member["judged"] and published["verdict"] is not None:
+                agree_text = f"… at step {member['judge_from_step']}"
             cells = [
                 (SHORT_NAMES[(member["ema"], member["stop_gradient"], member["predictor"])], None, None),
                 (f"{member['spread']:.2f}", None, None),

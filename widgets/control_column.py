@@ -25,6 +25,7 @@ class HideableControl:
     key: str
     label: str
     widgets: tuple[QtWidgets.QWidget, ...]
+    in_column: bool = True  # False for a page's strip or diagram: hiding it leaves the column as it is
 
 
 class ControlColumn:
@@ -77,7 +78,9 @@ class ControlColumn:
                     groups[group] = groups.get(group, False) or shown
         for group, shows_something in groups.items():
             group.setVisible(shows_something)
-        self.control_scroll.setVisible(self.controls_column_wanted() and len(hidden) < len(controls))
+        in_column = [control for control in controls if control.in_column]
+        self.control_scroll.setVisible(self.controls_column_wanted()
+                                       and any(control.key not in hidden for control in in_column))
         self.fit_control_column()  # fewer controls may need less width: the plots get it
 
     # -- width ------------------------------------------------------------------------------------

@@ -7,12 +7,16 @@ import math
 from PySide6 import QtCore, QtWidgets
 
 from engine.params import ParamSpec
+from engine.simulation import LECTURE
 
 
 class ParamSlider(QtWidgets.QWidget):
     """A labelled slider for one float or int parameter, on a linear or log scale."""
 
     value_changed = QtCore.Signal(str, object)
+    # Every change of the shown value, by the user or by set_value (keys, scenarios, lessons):
+    # what a diagram drawn from this control listens to.
+    value_shown = QtCore.Signal(str, object)
 
     RESOLUTION = 1000
 
@@ -83,6 +87,7 @@ class ParamSlider(QtWidgets.QWidget):
         self.slider.setValue(self._to_position(value))
         self.slider.blockSignals(False)
         self.value_label.setText(_format(value))
+        self.value_shown.emit(self.spec.name, value)
 
     def _on_slider(self, position: int) -> None:
         value = self._to_value(position)
@@ -92,6 +97,7 @@ class ParamSlider(QtWidgets.QWidget):
                 value = mark
         self._value = value
         self.value_label.setText(_format(value))
+        self.value_shown.emit(self.spec.name, value)
         self.value_changed.emit(self.spec.name, value)
 
 
@@ -109,21 +115,24 @@ class ParamCheck(QtWidgets.QCheckBox):
     """A checkbox for one boolean parameter."""
 
     value_changed = QtCore.Signal(str, object)
+    value_shown = QtCore.Signal(str, object)  # as ParamSlider.value_shown
 
     def __init__(self, spec: ParamSpec, parent=None):
         super().__init__(spec.label, parent)
         self.spec = spec
         self.setToolTip(spec.help)
         self.setChecked(bool(spec.default))
+        self.toggled.connect(lambda checked: self.value_shown.emit(spec.name, bool(checked)))
         self.toggled.connect(lambda checked: self.value_changed.emit(spec.name, bool(checked)))
 
     def set_value(self, value: bool) -> None:
         self.blockSignals(True)
         self.setChecked(bool(value))
         self.blockSignals(False)
+        self.value_shown.emit(self.spec.name, bool(value))
 
 
-SPEEDS = (("10 steps/s", 10.0), ("30 steps/s", 30.0), ("100 steps/s", 100.0),
+SPEEDS = (("Lecture pace", LECTURE), ("10 steps/s", 10.0), ("30 steps/s", 30.0), ("100 steps/s", 100.0),
           ("300 steps/s", 300.0), ("Full speed", None))
 
 
@@ -152,7 +161,8 @@ class TransportBar(QtWidgets.QWidget):
         for text, value in SPEEDS:
             self.speed.addItem(text, value)
         self.speed.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed.setToolTip("How fast training runs")
+        self.speed.setToolTip("How fast training runs. Lecture pace: a few steps a second after a "
+                              "reset, a change or a new verdict, faster while nothing changes")
         # Narrow minimums, so the control column never overflows (and clips) at high zoom.
         self.seed.setMinimumWidth(40)
         self.seed.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)

@@ -2,7 +2,7 @@
 
 Each command is a module here with an ``add_<name>_parser(commands)`` that adds its sub-parser and
 sets ``run`` (its handler: args -> exit code) as a default. Adding a command = a module and one line
-in COMMANDS. No Qt at module level: Qt loads only for `screenshot`, `bench` or the app itself.
+in COMMANDS. No Qt at module level: Qt loads only for `screenshot`, `record`, `bench` or the app itself.
 Bad arguments get one line on stderr and exit code 2; --json output is strict JSON (NaN and
 infinities as null).
 """
@@ -22,6 +22,7 @@ COMMANDS = (
     ("desktop.commands.reproduce", "add_reproduce_parser"),
     ("desktop.commands.bench", "add_bench_parser"),
     ("desktop.commands.screenshot", "add_screenshot_parser"),
+    ("desktop.commands.record", "add_record_parser"),
 )
 
 

@@ -1,13 +1,15 @@
 """`distill-lab ablation`: the papers' ablation tables as live experiments, headless.
 
-    distill-lab ablation byol [--steps N] [--seed S] [--json]
+    distill-lab ablation byol [--steps N] [--seed S] [--seeds N] [--workers W] [--json]
     distill-lab ablation dino [--steps N] [--seed S] [--seeds N] [--workers W] [--grid R C] [--json]
+    distill-lab ablation multicrop [--steps N] [--seed S] [--json]
 
 ``byol`` trains all 8 combinations of EMA / stop-gradient / predictor side by side from the same
 seed (engine.byol_grid) and prints each one's final spread, effective rank, kNN accuracy and
 verdict beside the published outcome. ``dino`` fills the regime map of teacher temperature x
 centre momentum (engine.dino_regime_map), one DINO run a cell and seed, in worker processes, and
-prints each cell's majority regime with its share of the seeds.
+prints each cell's majority regime with its share of the seeds. ``multicrop`` trains multi-crop
+DINO on the bundled photos with 0, 2, 4, 6, 8 and 10 local crops (the toy's DINO Table 8).
 
 JSON: one object with a "runs" list, one record a run with its ``config`` and ``final`` metrics as
 `distill-lab run` prints them, plus verdict / published / agrees (byol) or regime (dino). NaN and
@@ -51,6 +53,11 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
     byol = kinds.add_parser("byol", help="the 8 combinations of EMA / stop-gradient / predictor")
     byol.add_argument("--steps", type=STEPS_OPTION, default=BYOLGrid.DEFAULT_STEPS,
                       help=f"training steps of every run (default {BYOLGrid.DEFAULT_STEPS})")
+    byol.add_argument("--seeds", type=SEEDS_OPTION, default=1, metavar="N",
+                      help="grids from --seed on, in worker processes; N > 1 prints each "
+                           "combination's verdicts over the seeds (default 1)")
+    byol.add_argument("--workers", type=WORKERS_OPTION, default=None, metavar="W",
+                      help="worker processes for --seeds (default: one per core)")
     dino = kinds.add_parser("dino", help="the regime map: teacher temperature x centre momentum")
     dino.add_argument("--steps", type=STEPS_OPTION, default=DINORegimeMap.DEFAULT_STEPS,
                       help=f"training steps of every cell (default {DINORegimeMap.DEFAULT_STEPS})")
@@ -62,7 +69,12 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
                       help=f"seeds a cell, from --seed on (default {DINORegimeMap.DEFAULT_SEEDS})")
     dino.add_argument("--workers", type=WORKERS_OPTION, default=None, metavar="W",
                       help="worker processes (default: one per core)")
-    for sub in (byol, dino):
+    from engine.multicrop_training import MultiCropSimulation
+
+    multicrop = kinds.add_parser("multicrop", help="part-to-whole accuracy with 0, 2, 4, 6, 8, 10 local crops")
+    multicrop.add_argument("--steps", type=STEPS_OPTION, default=MultiCropSimulation.DEFAULT_STEPS,
+                           help=f"training steps of every run (default {MultiCropSimulation.DEFAULT_STEPS})")
+    for sub in (byol, dino, multicrop):
         add_seed_option(sub, "seed shared by every run")
         add_json_option(sub)
     ablation.set_defaults(run=run_ablation)
@@ -115,6 +127,28 @@ def byol_summary(steps: int, seed: int) -> dict:
     for run, row in zip(summary["runs"], grid.outcome_rows()):
         run["spread"] = row["spread"]  # std x sqrt(d), as the table prints it
     return summary
+
+
+def byol_seeds_summary(steps: int, seed: int, seeds: int, workers: int | None) -> dict:
+    """The guard grid on ``seeds`` seeds (engine.reproduce's grid rows): verdicts per combination."""
+    import dataclasses
+
+    from engine.reproduce import CLAIMS, reproduce
+
+    claims = [dataclasses.replace(c, steps=steps) for c in CLAIMS if c.simulation == "byol_grid"]
+    return reproduce(list(range(seed, seed + seeds)), workers=workers, claims=claims)
+
+
+def print_byol_seeds(summary: dict) -> None:
+    seeds = summary["seeds"]
+    print(f"BYOL guard grid: 8 combinations x {len(seeds)} seeds ({seeds[0]}-{seeds[-1]}), "
+          f"{summary['rows'][0]['steps']} steps, {summary['workers']} worker processes, "
+          f"{summary['seconds']:.1f} s")
+    rows = [[row["setting"], f"{row['published']} · {row['source']}",
+             "not run" if row["matches"] is None else f"{row['matches']} of {row['seeds']}",
+             ", ".join(f"{n} {verdict}" for verdict, n in row["verdicts"].items())]
+            for row in summary["rows"]]
+    print_table(["combination", "published · source", "seeds agreeing", "verdicts"], rows)
 
 
 def _agrees_text(agrees: bool | None) -> str:
@@ -214,6 +248,15 @@ def print_dino(summary: dict) -> None:
     print_table(["teacher temp.", "centre mom.", "paper", "toy (most seeds)", "seeds agreeing"], points)
 
 
+def print_multicrop(summary: dict) -> None:
+    rows = [[str(run["num_local"]), _number(run["final"]["part_whole_accuracy"], ".3f"),
+             _number(run["final"]["part_whole_accuracy_start"], ".3f"), _number(run["final"]["chance"], ".3f"),
+             _number(run["final"]["local_global_kl_same"], ".2f"), _number(run["final"]["local_global_kl_other"], ".2f")]
+            for run in summary["runs"]]
+    print(f"multi-crop, seed {summary['seed']}, {summary['steps']} steps a run; {summary['published']}")
+    print_table(["locals", "part-to-whole", "at step 0", "chance", "KL same photo", "KL other photo"], rows)
+
+
 # ---- the command -------------------------------------------------------------------------------------
 
 
@@ -221,7 +264,12 @@ def run_ablation(args: argparse.Namespace) -> int:
     """Train the grid, print its table (or JSON); 2 with one line on stderr for bad arguments."""
     try:
         if args.ablation == "byol":
-            summary = byol_summary(args.steps, args.seed)
+            summary = (byol_summary(args.steps, args.seed) if args.seeds == 1 else
+                       byol_seeds_summary(args.steps, args.seed, args.seeds, args.workers))
+        elif args.ablation == "multicrop":
+            from desktop.photo_training import locals_ablation
+
+            summary = locals_ablation(args.seed, args.steps)
         else:
             grid = tuple(args.grid) if args.grid is not None else None
             summary = dino_summary(args.steps, args.seed, grid, args.seeds, args.workers)
@@ -229,8 +277,12 @@ def run_ablation(args: argparse.Namespace) -> int:
         return fail(str(error))
     if args.json:
         print_json(summary)
+    elif args.ablation == "byol" and args.seeds > 1:
+        print_byol_seeds(json_safe(summary))
     elif args.ablation == "byol":
         print_byol(json_safe(summary))
+    elif args.ablation == "multicrop":
+        print_multicrop(json_safe(summary))
     else:
         print_dino(json_safe(summary))
     return 0

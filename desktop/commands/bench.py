@@ -42,6 +42,9 @@ def add_bench_parser(commands) -> None:
     bench.add_argument("--rounds", type=bounded_number("--rounds", int, 1, 50), default=3,
                        help="alternating rounds of headless, engine-only and drawing blocks (default 3)")
     bench.add_argument("--page", default=None, help="only this training page (default: all)")
+    bench.add_argument("--record", action="store_true",
+                       help="add a block a round that draws while recording the page (GIF, 15 fps): "
+                            "what recording costs the frame rate and the engine")
     bench.set_defaults(run=run_bench)
 
 
@@ -195,7 +198,8 @@ def run_bench(args: argparse.Namespace) -> int:
         window.show_page(key)
         app.processEvents()
         results.append(_bench_page(app, window, key, logs[key], args.seconds, args.rounds,
-                                   paint_times, watched if key == first_page else None))
+                                   paint_times, watched if key == first_page else None,
+                                   getattr(args, "record", False)))
     # The window's pages share one engine process: count each process once.
     engine_pids = {getattr(controller, "engine_pid", None) for controller in window.controllers.values()}
     engine_pids.discard(None)
@@ -302,7 +306,7 @@ def _headless_block(simulation, seconds: float) -> tuple[int, float, float]:
 
 
 def _bench_page(app, window, key: str, log: FrameLog, seconds: float, rounds: int,
-                paint_times: list[float], watched) -> dict:
+                paint_times: list[float], watched, record: bool = False) -> dict:
     from PySide6 import QtCore
 
     controller = window.controllers[key]
@@ -320,6 +324,7 @@ def _bench_page(app, window, key: str, log: FrameLog, seconds: float, rounds: in
     headless_sim.step(5)
 
     headless_rates, quiet_rates, drawing_rates = [], [], []
+    recording_blocks: list[dict] = []
     headless_cpu_rates, quiet_cpu_rates, drawing_cpu_rates = [], [], []  # steps per CPU second
     headless_share = []
     fps, gaps, costs, latencies = [], [], [], []
@@ -407,10 +412,21 @@ def _bench_page(app, window, key: str, log: FrameLog, seconds: float, rounds: in
         rate, cpu_rate = run_loop(block_s, drawing=True)
         drawing_rates.append(rate)
         drawing_cpu_rates.append(cpu_rate)
+        if record:
+            # Kept out of the drawing figures above: its own lists, then the shared ones restored.
+            shared = (fps, gaps, costs, latencies, timer_delays, engine_busy, gui_busy, paints)
+            marks = [len(values) for values in shared]
+            recorded_rate, recorded_cpu_rate, recorder, clip = _recorded_block(
+                lambda: run_loop(block_s, drawing=True), window.panels[key])
+            recording_blocks.append({"rate": recorded_rate, "drawing_rate": rate, "fps": fps[-1],
+                                     "drawing_fps": fps[-2], "recorder": recorder, "clip": clip,
+                                     "gui_busy": gui_busy[-1], "wall": block_s})
+            for values, mark in zip(shared, marks):
+                del values[mark:]
     log.drawing = True
 
     ratios = [d / h for d, h in zip(drawing_rates, headless_rates) if h > 0]
-    return {
+    report = {
         "page": key,
         "fps": round(_median(fps), 1),
         "p95_gap_ms": round(1000 * _percentile(gaps, 0.95), 1),
@@ -435,6 +451,45 @@ def _bench_page(app, window, key: str, log: FrameLog, seconds: float, rounds: in
         "control_samples": len(latencies),
         "gui_timer_max_delay_ms": {"engine_only": round(1000 * max(timer_delays[0::2]), 1),
                                    "drawing": round(1000 * max(timer_delays[1::2]), 1)},
+    }
+    if recording_blocks:
+        report["recording"] = _recording_figures(recording_blocks)
+    return report
+
+
+def _recorded_block(run, panel) -> tuple[float, float, object, object]:
+    """Run a drawing block while the page is recorded to a throw-away GIF at 15 fps."""
+    import tempfile
+    from pathlib import Path
+
+    from desktop.recording import Recorder
+
+    with tempfile.TemporaryDirectory(prefix="distill-lab-bench-") as folder:
+        recorder = Recorder()
+        recorder.start(panel, Path(folder) / "bench.gif", 15, 1.0)
+        rate, cpu_rate = run()
+        clip = recorder.stop()
+    return rate, cpu_rate, recorder, clip
+
+
+def _recording_figures(blocks: list[dict]) -> dict:
+    """Recording against drawing alone, in the same round (medians over the rounds)."""
+    return {
+        "engine_steps_per_s": round(_median([b["rate"] for b in blocks]), 1),
+        "engine_speed_cost": round(_median([1 - b["rate"] / b["drawing_rate"] for b in blocks
+                                            if b["drawing_rate"] > 0]), 3),
+        "fps": round(_median([b["fps"] for b in blocks]), 1),
+        "fps_cost": round(_median([1 - b["fps"] / b["drawing_fps"] for b in blocks if b["drawing_fps"] > 0]), 3),
+        "clip_frames_per_s": round(_median([b["clip"].frames / b["wall"] for b in blocks]), 1),
+        "frames_skipped": sum(b["clip"].dropped_frames for b in blocks),
+        "capture_ms_per_frame": round(_median([1000 * b["recorder"].capture_seconds / max(1, b["clip"].frames)
+                                               for b in blocks]), 1),
+        # CPU time a frame: painting it (GUI thread), encoding it (its own thread, off the GUI's).
+        "capture_cpu_ms_per_frame": round(_median([1000 * b["recorder"].capture_cpu_seconds
+                                                   / max(1, b["clip"].frames) for b in blocks]), 1),
+        "encode_cpu_ms_per_frame": round(_median([1000 * b["recorder"].encode_cpu_seconds
+                                                  / max(1, b["clip"].frames) for b in blocks]), 1),
+        "gui_thread_cpu_share": round(_median([b["gui_busy"] for b in blocks]), 2),
     }
 
 
@@ -495,6 +550,14 @@ def _print_report(report: dict) -> None:
         delay = page["gui_timer_max_delay_ms"]
         print(f"  a 50 ms GUI timer fired up to {delay['drawing']} ms late while drawing "
               f"({delay['engine_only']} ms without drawing)")
+        if "recording" in page:
+            rec = page["recording"]
+            print(f"  recording (GIF, 15 fps): frames drawn {rec['fps']}/s ({rec['fps_cost']:.0%} fewer), "
+                  f"engine {rec['engine_steps_per_s']} steps/s ({rec['engine_speed_cost']:.0%} slower); "
+                  f"clip {rec['clip_frames_per_s']} frames/s, {rec['frames_skipped']} skipped; a frame costs "
+                  f"{rec['capture_cpu_ms_per_frame']} ms CPU to paint (GUI thread, {rec['capture_ms_per_frame']} ms "
+                  f"wall) and {rec['encode_cpu_ms_per_frame']} ms CPU to encode (encoder thread); "
+                  f"GUI thread CPU {rec['gui_thread_cpu_share']}")
     print("\ngoals:")
     for metric, goal in report["goals"].items():
         verdict = {True: "met", False: "NOT MET", None: "not measured"}[goal["met"]]

@@ -64,7 +64,7 @@ def row_cells(row: dict) -> list[str]:
     verdicts = ", ".join(f"{count} {name}" for name, count in sorted(row["verdicts"].items(),
                                                                     key=lambda kv: -kv[1]))
     metric = next(name for name in SHOWN_METRIC if name in row["metrics"])
-    return [row["setting"], f"{row['published']} ({row['source']})", matches, verdicts,
+    return [row["setting"], f"{row['published']} · {row['source']}", matches, verdicts,
             f"{SHOWN_METRIC[metric]} {_range(row['metrics'][metric])}",
             _steps(row["outcome_step"])]
 
@@ -79,10 +79,15 @@ def run_reproduce(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r{done} of {total} runs")
             sys.stderr.flush()
 
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         result = reproduce(seeds, workers=args.workers, progress=progress)
     except KeyboardInterrupt:
         return fail("interrupted; nothing was printed", code=130)
+    except BrokenProcessPool:
+        return fail("a worker process stopped before its runs were done (out of memory?); "
+                    "nothing was printed. Try fewer --workers", code=1)
     if args.json:
         print_json(result, indent=1)
         return 0
@@ -91,7 +96,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     print(f"Seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), {result['workers']} worker processes, "
           f"{result['seconds']:.0f} s ({result['cpu_seconds']:.0f} s of CPU); "
           f"the BYOL guard grid trains in {result['grid_dtype']}.")
-    headers = ["setting", "published (source)", "seeds matching", "verdicts", "final range",
+    headers = ["setting", "published · source", "seeds matching", "verdicts", "final range",
                "outcome from step"]
     rows = [row_cells(row) for row in result["rows"]]
     if args.markdown:
