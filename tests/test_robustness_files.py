@@ -193,18 +193,15 @@ def test_an_image_path_that_is_a_fifo_or_device_is_named_as_such(qtbot, tmp_path
 
 
 # -- export -----------------------------------------------------------------------------------
-def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch):
+def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, window, warning_boxes):
     """Failure 8: "Saved 6 plots" when every target name was a folder."""
     from desktop import export
 
-    window = open_window(qtbot)
-    qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
+    warnings = warning_boxes
     plots = window.current_panel().plots
     names = [f"{export._slug(plot.title)}.{fmt}" for plot in plots for fmt in ("png", "svg")]
     for name in names:
         (tmp_path / name).mkdir()
-    warnings = []
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *args: warnings.append(args[2]))
     window.export_plots(str(tmp_path))
     assert warnings and f"wrote 0 of {len(names)} files" in warnings[0], warnings
     assert "is a folder" in warnings[0]
@@ -224,13 +221,10 @@ def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
-def test_page_and_history_export_refuse_a_folder_or_fifo(qtbot, tmp_path, kind, monkeypatch):
-    window = open_window(qtbot)
-    qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
+def test_page_and_history_export_refuse_a_folder_or_fifo(tmp_path, kind, window, warning_boxes):
+    warnings = warning_boxes
     target = tmp_path / "target"
     target.mkdir() if kind == "folder" else os.mkfifo(target)
-    warnings = []
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *args: warnings.append(args[2]))
     within(10, window.export_page, str(target))
     within(10, window.export_history, str(target))
     assert len(warnings) == 2 and all("not a regular file" in text for text in warnings), warnings
