@@ -209,12 +209,12 @@ def test_the_engine_refuses_a_command_outside_the_closed_set(qtbot):
 
 def test_command_check_accepts_the_set_and_nothing_else():
     for command in (engine_commands.SetRunning(True), engine_commands.Step(3), engine_commands.Reset(None),
-                    engine_commands.SetParam("x", 1), engine_commands.SetSpeed(30.0),
+                    engine_commands.SetParam("x", 1), engine_commands.SetSpeed(30.0), engine_commands.SetSpeed("lecture"),
                     engine_commands.Taken(), engine_commands.Stop(),
                     engine_commands.Open(BYOLSimulation, {}), engine_commands.Configure({"seed": 1})):
         assert engine_commands.check(command) is command
     for bad in ("reset", ("step", 1), engine_commands.SetRunning(1), engine_commands.Step(True),
-                engine_commands.Reset("0"), engine_commands.SetSpeed(float("nan")),
+                engine_commands.Reset("0"), engine_commands.SetSpeed(float("nan")), engine_commands.SetSpeed("fast"),
                 engine_commands.Open(print, {}), engine_commands.Configure({1: 2})):
         with pytest.raises(engine_commands.CommandError):
             engine_commands.check(bad)
