@@ -104,6 +104,7 @@ class EngineControllerBase(QtCore.QObject):
     def engine_trouble(self, text: str) -> None:
         """The engine died or froze: the page says so in words and shows training stopped."""
         self._trouble_shown = True
+        self._pending_snapshot = None  # made before the trouble: it must not clear the words
         self._on_running_changed(False)
         self.message.emit(text)
 
