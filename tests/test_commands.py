@@ -52,6 +52,7 @@ def test_ablation_and_crops_print_strict_json_with_a_nan(monkeypatch, capsys):
     assert strict_json(capsys.readouterr().out)["relative_cost"] is None
 
 
+@pytest.mark.soak  # over ~5 s: the bench trains and draws for seconds
 def test_bench_prints_strict_json_with_a_nan(monkeypatch, capsys):
     from desktop.commands import bench
 

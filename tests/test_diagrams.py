@@ -5,14 +5,7 @@ from PySide6 import QtCore, QtWidgets
 
 from widgets.diagrams.multicrop_diagram import MultiCropDiagram
 from widgets.theme import DARK, LIGHT
-from window_helpers import new_window, wait_snapshot
-
-
-@pytest.fixture
-def window(qtbot):
-    window = new_window(qtbot)
-    yield window
-    window.shutdown()
+from window_helpers import wait_snapshot
 
 
 def click_region(qtbot, diagram, name):

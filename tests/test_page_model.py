@@ -11,7 +11,7 @@ from desktop.pages import Page, Switch, all_pages, all_pages_keys, page, registe
 from desktop.scenarios import Scenario, load_scenario, parse_scenario
 from engine.byol import BYOLSimulation
 from widgets.byol_panel import BYOLPanel
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 
 class ToySimulation(BYOLSimulation):
@@ -42,9 +42,9 @@ def menu_actions(window, title):
     return {action.text(): action for action in menu.actions() if action.text()}
 
 
-def test_a_page_registered_in_one_entry_is_everywhere(qtbot, toy_page, tmp_path):
+def test_a_page_registered_in_one_entry_is_everywhere(qtbot, toy_page, tmp_path, open_window):
     assert "toy" in all_pages_keys()
-    window = open_window(qtbot)
+    window = open_window()
     # the key switch and the Pages menu
     pages_menu = menu_actions(window, "Pages")
     assert pages_menu["9 · Toy page"].shortcut() == QtGui.QKeySequence("9")
@@ -113,8 +113,8 @@ def matches(shown: dict, wanted: dict) -> bool:
 
 
 @pytest.mark.parametrize("key", all_pages_keys())
-def test_save_change_open_restores_every_setting(qtbot, tmp_path, key):
-    window = open_window(qtbot)
+def test_save_change_open_restores_every_setting(qtbot, tmp_path, key, open_window):
+    window = open_window()
     window.show_page(key)
     controller = window.controllers.get(key)
     wanted = changed_params(key)
@@ -143,9 +143,9 @@ def test_save_change_open_restores_every_setting(qtbot, tmp_path, key):
         assert panel.parts.currentIndex() == 1 and panel.steps_per_cell.currentData() == 200
 
 
-def test_ablation_page_saves_a_scenario(qtbot, tmp_path):
+def test_ablation_page_saves_a_scenario(qtbot, tmp_path, open_window):
     """The bug of issue 12: the ablation page's parameters went to the multi-crop validator."""
-    window = open_window(qtbot)
+    window = open_window()
     window.show_page("ablation")
     wait_snapshot(qtbot, window.controllers["ablation"], lambda s: True)
     assert window.save_scenario(str(tmp_path / "ablation.json"), "Ablation")
@@ -164,9 +164,8 @@ def test_snapshots_hold_the_declared_keys(description):
         assert isinstance(snapshot[name], kind), name
 
 
-def test_every_panel_offers_the_window_its_interface(qtbot):
+def test_every_panel_offers_the_window_its_interface(window):
     from widgets.panel_base import Panel
 
-    window = open_window(qtbot)
     for key in all_pages_keys():
         assert isinstance(window.panels[key], Panel), key

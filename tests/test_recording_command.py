@@ -10,6 +10,7 @@ from desktop.commands import main, record
 SMALL = ["--size", "800x450", "--speed", "150", "--theme", "light", "--zoom", "1"]
 
 
+@pytest.mark.soak  # over ~5 s: records two clips
 def test_the_same_arguments_give_the_same_gif_byte_for_byte(tmp_path, capsys):
     for name in ("a.gif", "b.gif"):
         assert main(["record", str(tmp_path / name), "--steps", "60", *SMALL]) == 0
@@ -20,6 +21,7 @@ def test_the_same_arguments_give_the_same_gif_byte_for_byte(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+@pytest.mark.soak  # over ~5 s: records a clip
 def test_a_change_mid_run_reaches_the_page(tmp_path):
     args = ["--steps", "40", "--fps", "5", *SMALL]
     assert main(["record", str(tmp_path / "plain.gif"), *args]) == 0

@@ -129,15 +129,6 @@ def test_engine_thread_refuses_a_bad_reset_seed(qtbot, controller):
     assert controller.latest["params"]["seed"] == 0
 
 
-@pytest.fixture
-def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.shutdown()
-
-
 def test_a_bad_value_on_its_way_to_the_engine_is_shown_on_the_page(qtbot, window):
     for key in SIMULATIONS:  # the pages that train one simulation with a learning rate
         controller, panel = window.controllers[key], window.panels[key]
@@ -172,21 +163,19 @@ BAD_SETTINGS = {
 }
 
 
-def open_window_with_settings(qtbot, monkeypatch, path: str) -> MainWindow:
+def open_window_with_settings(open_window, monkeypatch, path: str) -> MainWindow:
     monkeypatch.setenv("DISTILL_LAB_SETTINGS", path)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(size=None, pages=())  # as the settings file says
     window.grab()
     return window
 
 
 @pytest.mark.parametrize("content", BAD_SETTINGS.values(), ids=BAD_SETTINGS.keys())
-def test_a_bad_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, content):
+def test_a_bad_settings_file_opens_the_window_with_defaults(open_window, monkeypatch, tmp_path, content):
     path = tmp_path / "settings.ini"
     path.write_bytes(content)
     with QtMessages() as qt_messages:
-        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        window = open_window_with_settings(open_window, monkeypatch, str(path))
         try:
             assert window.zoom == 1.0 and window.theme is LIGHT
             assert window.current_page().key == "byol"
@@ -200,10 +189,10 @@ def test_a_bad_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, 
     assert saved.value("window/page") == "byol"
 
 
-def test_good_values_survive_beside_bad_ones(qtbot, monkeypatch, tmp_path):
+def test_good_values_survive_beside_bad_ones(open_window, monkeypatch, tmp_path):
     path = tmp_path / "settings.ini"
     path.write_bytes(b"[view]\nzoom=banana\ntheme=dark\n[window]\npage=multicrop\n")
-    window = open_window_with_settings(qtbot, monkeypatch, str(path))
+    window = open_window_with_settings(open_window, monkeypatch, str(path))
     try:
         assert window.zoom == 1.0 and window.theme is DARK
         assert window.current_page().key == "multicrop"
@@ -213,7 +202,7 @@ def test_good_values_survive_beside_bad_ones(qtbot, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("where", ["a folder", "a missing folder", "no permission"])
-def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, where):
+def test_an_unreadable_settings_file_opens_the_window_with_defaults(open_window, monkeypatch, tmp_path, where):
     if where == "a folder":
         path = tmp_path / "settings.ini"
         path.mkdir()
@@ -226,7 +215,7 @@ def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monke
         if os.access(path, os.R_OK):
             pytest.skip("running as root: a mode-0 file is still readable")
     with QtMessages() as qt_messages:
-        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        window = open_window_with_settings(open_window, monkeypatch, str(path))
         try:
             assert window.zoom == 1.0 and window.theme is LIGHT
             window.close()  # cannot save there: no exception, nothing raised to the user
@@ -265,11 +254,9 @@ def _bad_scenario_files(tmp_path):
     return paths
 
 
-def test_a_bad_scenario_file_gets_a_message_and_the_window_keeps_its_state(qtbot, window, tmp_path, monkeypatch):
-    from PySide6 import QtWidgets
-
-    warnings = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+def test_a_bad_scenario_file_gets_a_message_and_the_window_keeps_its_state(qtbot, window, tmp_path,
+                                                                           warning_boxes):
+    warnings = warning_boxes
     panel, controller = window.panels["byol"], window.controllers["byol"]
     qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
     panel.apply_param("ema_momentum", 0.95)

@@ -3,9 +3,7 @@ names the problem, and the app keeps its state."""
 import json
 
 import pytest
-from PySide6 import QtWidgets
 
-from desktop.main_window import MainWindow
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, parse_scenario
 
 GOOD = {"format": "distill-lab scenario", "version": 1, "name": "Test", "page": "byol",
@@ -64,20 +62,6 @@ def test_bad_files(tmp_path):
         load_scenario(binary)
 
 
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    # A refused file shows a message box; record it instead of blocking the test.
-    warnings = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.warnings = warnings
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
-    yield window
-    window.shutdown()
-
-
 def test_menu_scenario_sets_controls_seed_and_caption(qtbot, window):
     preset = next(s for s in bundled_scenarios() if s.name == "No stop-gradient")
     window.apply_scenario(preset)
@@ -120,12 +104,12 @@ def test_save_then_open_replays_identically(qtbot, window, tmp_path):
     assert not panel.controls["predictor"].isChecked()
 
 
-def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path):
+def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path, warning_boxes):
     panel, controller = window.panels["byol"], window.controllers["byol"]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**GOOD, "params": {"stop_gradient": False, "learning_rate": 99}}))
     assert not window.open_scenario(str(bad))
-    assert "learning_rate" in window.warnings[-1] and "Nothing was changed" in window.warnings[-1]
+    assert "learning_rate" in warning_boxes[-1] and "Nothing was changed" in warning_boxes[-1]
     assert panel.controls["stop_gradient"].isChecked()
     assert controller.latest["params"]["stop_gradient"] is True
 

@@ -4,25 +4,17 @@ photo set training uses. Qt's image classes work without a window, so headless c
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from engine.multicrop import CropView, crop_to_array
-from widgets.image_decoding import decoder_messages, decoding_problem
+from widgets.image_decoding import MAX_IMAGE_SIDE, ImageLoadError, decode_as_shown  # noqa: F401 (re-exported)
 
-# A lecturer's 12-megapixel photo is shrunk on loading: the crops' geometry is the same in
-# fractions of the image, and the thumbnails and repaints stay quick.
-MAX_IMAGE_SIDE = 1024
 IMAGE_FILE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
-
-
-class ImageLoadError(ValueError):
-    """A file that is not an image Qt can decode; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -62,29 +54,10 @@ def array_to_qimage(array: np.ndarray) -> QtGui.QImage:
 
 
 def load_image(path: str | Path, name: str | None = None) -> LoadedImage:
-    """Decode an image file with Qt; raise ImageLoadError with a one-line message if it cannot be."""
+    """Decode an image file as `distill-lab crops` reads it too; ImageLoadError (one line) if it cannot be."""
     path = Path(path)
-    if path.is_dir():
-        raise ImageLoadError(f"{str(path)!r} is a folder, not an image file")
-    if not path.is_file():
-        raise ImageLoadError(f"there is no file {str(path)!r}")
-    if not os.access(path, os.R_OK):
-        raise ImageLoadError(f"{path.name!r} cannot be read (permission denied)")
-    if path.stat().st_size == 0:
-        raise ImageLoadError(f"{path.name!r} is empty (0 bytes)")
-    reader = QtGui.QImageReader(str(path))
-    reader.setAutoTransform(True)  # phone photos: honour the EXIF rotation
-    with decoder_messages() as complaints:  # into the message, not onto the terminal
-        image = reader.read()
-    problem = decoding_problem(reader, image, complaints)
-    if problem:
-        raise ImageLoadError(f"{path.name!r} {problem}")
-    original = (image.width(), image.height())
-    if max(original) > MAX_IMAGE_SIDE:
-        image = image.scaled(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, QtCore.Qt.KeepAspectRatio,
-                             QtCore.Qt.SmoothTransformation)
-    image = image.convertToFormat(QtGui.QImage.Format_RGB888)
-    return LoadedImage(name or path.stem, path, image, qimage_to_array(image), original)
+    shown = decode_as_shown(path)
+    return LoadedImage(name or path.stem, path, shown.image, qimage_to_array(shown.image), shown.original_size)
 
 
 def make_thumbnails(array: np.ndarray, views: list[CropView]) -> list[QtGui.QImage]:

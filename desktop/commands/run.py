@@ -10,6 +10,7 @@ import sys
 
 from desktop.commands.options import add_json_option, bounded_number
 from desktop.commands.output import fail, json_safe, print_json
+from engine.verdicts import headline
 from engine.params import ParameterError
 from engine.registry import SIMULATIONS
 
@@ -81,6 +82,8 @@ def run_simulation(args: argparse.Namespace) -> int:
               f"({summary['steps'] / max(seconds, 1e-9):.0f} steps/s)")
         settings = ", ".join(f"{key}={value}" for key, value in summary["config"].items())
         print(f"settings: {settings}")
+        if "verdict" in summary["final"]:  # the words the app shows for the run's verdict
+            print(f"verdict: {headline(summary['final']['verdict'], simulation_class.NAME)[0]}")
         for key, value in summary["final"].items():
             print(f"  {key:>20s}: {value:.4g}" if isinstance(value, float) else f"  {key:>20s}: {value}")
     if simulation.diverged:
