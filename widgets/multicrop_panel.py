@@ -123,14 +123,24 @@ class MultiCropPanel(SimulationPanel):
         self.matrix.title = "Loss per pair"
         self.canvases = (self.photo, self.matrix)
         self.plots = [self.accuracy_plot, self.kl_plot, self.distribution_plot]
+        # One hero: part-to-whole accuracy with its twin, wide; the crops of one photo beside it; the
+        # KL, the pair matrix and the chosen crop's distributions below. From zoom 1.5 the hero alone.
         grid.addWidget(self.accuracy_plot, 0, 0, 1, 2)
-        grid.addWidget(self.kl_plot, 0, 2)
-        grid.addWidget(self.photo, 1, 0)
+        grid.addWidget(self.photo, 0, 2)
+        grid.addWidget(self.kl_plot, 1, 0)
         grid.addWidget(self.matrix, 1, 1)
         grid.addWidget(self.distribution_plot, 1, 2)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
+        self.secondary_plots = [self.photo, self.distribution_plot, self.kl_plot, self.matrix]
         self.photo.clicked.connect(self._on_crop_clicked)
+
+    def show_secondary_plots(self) -> None:
+        """As every page, the hero alone from zoom 1.5 (unless All plots); this page's grid is two
+        rows: the hero row gets 3/5 of the height while the others are shown, all of it when not."""
+        super().show_secondary_plots()
+        shown = self.photo.isVisibleTo(self)
+        for index, (row, column) in enumerate(((3, 1), (2 if shown else 0, 1), (0, 1 if shown else 0))):
+            self.plot_grid.setRowStretch(index, row)
+            self.plot_grid.setColumnStretch(index, column)
 
     def build_diagram(self) -> MultiCropDiagram:
         """The mechanism band above the plots: crops -> teacher (globals) and student (all) -> pairs."""
