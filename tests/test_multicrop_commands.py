@@ -21,6 +21,7 @@ def run_json(capsys, *args) -> tuple[dict, str]:
     return json.loads(captured.out), captured.err
 
 
+@pytest.mark.soak
 def test_run_multicrop_json_contract(capsys):
     data, _ = run_json(capsys, "--steps", "30", "--seed", "3", "--locals", "2", "--teacher-temp", "0.05")
     assert FINAL_KEYS <= set(data["final"])
@@ -76,6 +77,7 @@ def test_adding_photos_live_restarts_on_the_larger_set_and_reports_refusals(tmp_
     simulation.step(2)
 
 
+@pytest.mark.soak
 def test_ablation_multicrop_table(capsys):
     assert main(["ablation", "multicrop", "--steps", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -10,16 +10,9 @@ from PySide6 import QtCore
 from desktop.app import application, wait_for_step
 from resources.paths import bundled_images
 from widgets.theme import DARK, LIGHT
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
-
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot, theme=LIGHT, zoom=1.0)
-    window.show_page("multicrop")
-    qtbot.waitUntil(lambda: window.controllers["multicrop"].latest is not None, timeout=20000)
-    yield window
-    window.shutdown()
+pytestmark = pytest.mark.window(pages=("multicrop",), theme=LIGHT, zoom=1.0)
 
 
 def test_first_snapshot_shows_step_0_chance_and_the_pair_matrix(qtbot, window):
@@ -35,6 +28,7 @@ def test_first_snapshot_shows_step_0_chance_and_the_pair_matrix(qtbot, window):
     assert len(panel.photo.views) == 10 and panel.photo.marks[2] in ("\u2713", "\u2717")
 
 
+@pytest.mark.soak
 def test_training_moves_both_curves_and_colours_the_matrix(qtbot, window):
     panel, controller = window.panels["multicrop"], window.controllers["multicrop"]
     snapshot = wait_for_step(application(), controller, 60)
@@ -48,6 +42,7 @@ def test_training_moves_both_curves_and_colours_the_matrix(qtbot, window):
     assert snapshot["history"]["part_whole_accuracy"][0] == snapshot["part_whole_accuracy_start"]
 
 
+@pytest.mark.soak
 def test_twin_switch_hides_its_curve(qtbot, window):
     panel, controller = window.panels["multicrop"], window.controllers["multicrop"]
     qtbot.keyClick(window, QtCore.Qt.Key_T)  # the page's switch key

@@ -123,14 +123,24 @@ class MultiCropPanel(SimulationPanel):
         self.matrix.title = "Loss per pair"
         self.canvases = (self.photo, self.matrix)
         self.plots = [self.accuracy_plot, self.kl_plot, self.distribution_plot]
+        # One hero: part-to-whole accuracy with its twin, wide; the crops of one photo beside it; the
+        # KL, the pair matrix and the chosen crop's distributions below. From zoom 1.5 the hero alone.
         grid.addWidget(self.accuracy_plot, 0, 0, 1, 2)
-        grid.addWidget(self.kl_plot, 0, 2)
-        grid.addWidget(self.photo, 1, 0)
+        grid.addWidget(self.photo, 0, 2)
+        grid.addWidget(self.kl_plot, 1, 0)
         grid.addWidget(self.matrix, 1, 1)
         grid.addWidget(self.distribution_plot, 1, 2)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
+        self.secondary_plots = [self.photo, self.distribution_plot, self.kl_plot, self.matrix]
         self.photo.clicked.connect(self._on_crop_clicked)
+
+    def show_secondary_plots(self) -> None:
+        """As every page, the hero alone from zoom 1.5 (unless All plots); this page's grid is two
+        rows: the hero row gets 3/5 of the height while the others are shown, all of it when not."""
+        super().show_secondary_plots()
+        shown = self.photo.isVisibleTo(self)
+        for index, (row, column) in enumerate(((3, 1), (2 if shown else 0, 1), (0, 1 if shown else 0))):
+            self.plot_grid.setRowStretch(index, row)
+            self.plot_grid.setColumnStretch(index, column)
 
     def build_diagram(self) -> MultiCropDiagram:
         """The mechanism band above the plots: crops -> teacher (globals) and student (all) -> pairs."""
@@ -177,22 +187,21 @@ class MultiCropPanel(SimulationPanel):
 
     # -- draw -----------------------------------------------------------------------------
     def caption_text(self, params: dict) -> str:
-        locals_text = (f"<b>{params['num_local']} local</b> crops ({params['local_scale_min']:g}\u2013"
-                       f"{params['local_scale_max']:g} of the area)" if params["num_local"] else "<b>no local crops</b>")
-        twin = "twin: 2 globals only" if params["twin"] else "twin off"
-        return (f"2 global crops ({params['global_scale_min']:g}\u2013{params['global_scale_max']:g}) \u00b7 "
+        locals_text = (f"<b>{params['num_local']} local</b> ({params['local_scale_min']:g}\u2013"
+                       f"{params['local_scale_max']:g})" if params["num_local"] else "<b>no local crops</b>")
+        return (f"2 global ({params['global_scale_min']:g}\u2013{params['global_scale_max']:g}) \u00b7 "
                 f"{locals_text} \u00b7 all seen as {params['input_size']}\u00d7{params['input_size']} px \u00b7 "
-                f"teacher T {params['teacher_temperature']:g}, centering {'on' if params['centering'] else 'OFF'} "
-                f"\u00b7 {twin}")
+                f"teacher T {params['teacher_temperature']:g} \u00b7 centering {'on' if params['centering'] else 'OFF'}"
+                f" \u00b7 twin {'on' if params['twin'] else 'off'}")
 
     def live_state(self, snapshot: dict) -> tuple[str, str, str]:
         latest = snapshot["latest"]
         start = snapshot["part_whole_accuracy_start"]
         accuracy, twin = latest["part_whole_accuracy"], latest["part_whole_accuracy_twin"]
         twin_on = snapshot["params"]["twin"] and np.isfinite(twin)
-        detail = (f"multi-crop {accuracy:.0%} (step 0: {start:.0%}, chance {snapshot['chance']:.0%} of "
-                  f"{snapshot['num_images']} photos)" + (f" · twin {twin:.0%}" if twin_on else "")
-                  + f" · KL same photo {latest['local_global_kl_same']:.2f} vs other {latest['local_global_kl_other']:.2f}"
+        detail = (f"multi-crop {accuracy:.0%}" + (f" · twin {twin:.0%}" if twin_on else "")
+                  + f" · step 0 {start:.0%} · chance {snapshot['chance']:.0%} ({snapshot['num_images']} photos)"
+                  f" · KL same {latest['local_global_kl_same']:.2f} / other {latest['local_global_kl_other']:.2f}"
                   f" · step {snapshot['step']}")
         if snapshot["step"] == 0:
             return "Press Play: parts will learn to point to their wholes", "", detail

@@ -27,6 +27,7 @@ class MultiCropDiagram(Diagram):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.num_global, self.num_local = 2, 8
+        self.global_size, self.local_size = 224, 96  # DINO's; set_views gives the page's own
         self.setFixedHeight(self.BAND_HEIGHT)
 
     def set_counts(self, num_global: int, num_local: int) -> None:
@@ -34,7 +35,13 @@ class MultiCropDiagram(Diagram):
         self.update()
 
     def set_views(self, views) -> None:
-        """From the page's sampled views (anything with ``is_global``)."""
+        """From the page's sampled views (anything with ``is_global``, and ``size`` when known)."""
+        for view in views:
+            if hasattr(view, "size"):
+                if view.is_global:
+                    self.global_size = int(view.size)
+                else:
+                    self.local_size = int(view.size)
         self.set_counts(sum(1 for v in views if v.is_global), sum(1 for v in views if not v.is_global))
 
     def pairs(self) -> list[tuple[int, int]]:
@@ -50,7 +57,8 @@ class MultiCropDiagram(Diagram):
         # The crops: big global squares, small local ones.
         crops_right = w * 0.30
         big = min(h * 0.36, w * 0.06)
-        small = big * 96 / 224 * 1.4  # drawn a little larger than to scale, to stay legible
+        # Drawn a little larger than to scale, to stay legible (and no larger than a global).
+        small = min(big, big * self.local_size / self.global_size * 1.4)
         positions = {}
         for i in range(self.num_global):
             r = QRectF(w * 0.01 + i * (big + 6 * zoom), h * 0.12, big, big)
@@ -70,9 +78,9 @@ class MultiCropDiagram(Diagram):
             painter.setBrush(colour(global_tint if is_global else local_tint, 50))
             painter.drawRect(r)
             self.text(painter, r, name, None, 0.7 if is_global else 0.55, True)
-        self.text(painter, QRectF(0, 0, crops_right, h * 0.11), f"{self.num_global} global (224 px)", global_tint,
+        self.text(painter, QRectF(0, 0, crops_right, h * 0.11), f"{self.num_global} global ({self.global_size} px)", global_tint,
                   0.75, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
-        local_label = f"{self.num_local} local (96 px)" + ("" if self.num_local <= MAX_DRAWN_LOCALS else ", first 10 drawn")
+        local_label = f"{self.num_local} local ({self.local_size} px)" + ("" if self.num_local <= MAX_DRAWN_LOCALS else ", first 10 drawn")
         self.text(painter, QRectF(0, h * 0.505, crops_right, h * 0.11), local_label, local_tint, 0.75, True,
                   QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
 
