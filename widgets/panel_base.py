@@ -130,6 +130,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.plot_grid.setSpacing(6)
         self.build_plots(self.plot_grid)
         plot_column.addLayout(self.plot_grid, 1)
+        # Only the pages with a hero and with changes that need a fresh network offer these.
+        self.all_plots.setVisible(bool(self.secondary_plots))
+        self.restart_button.setVisible(bool(self.FRESH_ONLY))
         self.diagram = self.build_diagram()
 
         body = QtWidgets.QHBoxLayout()
