@@ -88,3 +88,17 @@ def test_high_zoom_shows_the_hero_alone_unless_asked(qtbot, window):
     panel.all_plots.click()
     panel.set_theme(LIGHT, 1.0)
     assert panel.loss_plot.isVisibleTo(panel)
+
+
+@pytest.mark.parametrize("zoom", [1.0, 2.0])
+def test_the_cheat_sheet_fits_the_window(qtbot, zoom):
+    from widgets.theme import LIGHT
+
+    window = window_helpers.open_window(qtbot, theme=LIGHT, zoom=zoom)
+    try:
+        window.cheat_sheet.toggle()
+        hint = window.cheat_sheet.label.sizeHint()
+        assert "Restart with these settings" in window.cheat_sheet.label.text()
+        assert hint.height() <= window.height() and hint.width() <= window.width()
+    finally:
+        window.shutdown()
