@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.simulation import LECTURE
+
 
 class CommandError(ValueError):
     """A command the engine does not know, or one whose arguments have the wrong type."""
@@ -52,7 +54,7 @@ class Configure:
 
 @dataclass(frozen=True)
 class SetSpeed:
-    steps_per_second: float | None
+    steps_per_second: float | str | None  # str: LECTURE, the simulation's own lecture pace
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,11 @@ def _problem(command: object) -> str:
         return "seed must be a whole number or None"
     if isinstance(command, SetParam) and not isinstance(command.name, str):
         return "name must be text"
-    if isinstance(command, SetSpeed) and command.steps_per_second is not None:
+    if isinstance(command, SetSpeed) and command.steps_per_second not in (None, LECTURE):
         speed = command.steps_per_second
         if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed) \
                 or speed <= 0:
-            return "steps_per_second must be a positive number or None"
+            return f"steps_per_second must be a positive number, {LECTURE!r} or None"
     return ""
 
 

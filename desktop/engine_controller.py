@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6 import QtCore
 
 from desktop.engine_commands import Configure, Open, Reset, SetParam, SetRunning, SetSpeed, Step
+from engine.simulation import LECTURE
 from engine.params import ParameterError, spec_table
 
 
@@ -29,7 +30,7 @@ class EngineControllerBase(QtCore.QObject):
         self.running = False
         self.latest: dict | None = None
         self.params: dict[str, object] = {}  # every parameter the page has set, in order
-        self.speed: float | None = None  # steps a second; None: as fast as it goes
+        self.speed: float | str | None = None  # steps a second; None: as fast as it goes; LECTURE
         self._specs = spec_table(getattr(simulation_class, "PARAMS", ()))
         self._trouble_shown = False  # the page says the engine stopped or froze
         self._pending_snapshot: dict | None = None
@@ -65,7 +66,7 @@ class EngineControllerBase(QtCore.QObject):
             self._command(SetParam(name, self.params[name]))
 
     def set_speed(self, steps_per_second: float | None) -> None:
-        self.speed = None if steps_per_second is None else float(steps_per_second)
+        self.speed = steps_per_second if steps_per_second in (None, LECTURE) else float(steps_per_second)
         self._command(SetSpeed(self.speed))
 
     def _accept(self, name: str, value: object) -> bool:

@@ -56,3 +56,34 @@ def test_kept_snapshots_stay_bounded_and_reach_the_whole_run(qtbot, window):
     assert steps == sorted(steps)
     panel.keep_snapshot({**live, "step": 0})  # a reset starts a new history
     assert len(panel.kept_snapshots) == 1
+
+
+def test_a_scenario_may_set_the_speed(qtbot, window):
+    from desktop.scenarios import ScenarioError, load_scenario, parse_scenario
+    from engine.simulation import LECTURE
+    from resources.paths import resources_dir
+
+    scenario = load_scenario(resources_dir() / "scenarios" / "02-byol-break-it.json")
+    assert scenario.speed == "lecture"
+    assert parse_scenario(scenario.to_json()).speed == "lecture"  # saved and loaded alike
+    with pytest.raises(ScenarioError, match="speed"):
+        parse_scenario('{"name": "x", "page": "byol", "speed": -3}')
+    panel = window.panels["byol"]
+    panel.apply_scenario(scenario)
+    assert panel.transport.speed.currentData() == LECTURE
+    panel.transport.set_speed(95)
+    assert panel.transport.speed.currentData() == 100.0
+
+
+def test_lecture_pace_trains_slowly_at_first_through_the_engine(qtbot, window):
+    import time
+
+    panel, controller = window.panels["byol"], window.controllers["byol"]
+    panel.transport.set_speed("lecture")
+    start = time.monotonic()
+    panel.transport.play_button.click()
+    qtbot.waitUntil(lambda: controller.latest["step"] >= 5, timeout=20000)
+    elapsed = time.monotonic() - start
+    controller.pause()
+    # 3 steps a second at first, faster by half a step a second per step: 5 steps take about 1.5 s.
+    assert elapsed > 0.8

@@ -305,6 +305,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                 self.controls[name].set_value(value)
             self.controller.set_param(name, value)
         self.transport.seed.setValue(int(scenario.params["seed"]))
+        if getattr(scenario, "speed", None) is not None:
+            self.transport.set_speed(scenario.speed)
         self.controller.reset(int(scenario.params["seed"]))
         self.scenario = scenario
         self.show_message("")
