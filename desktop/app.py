@@ -82,8 +82,8 @@ def run_app() -> int:
     heartbeat.timeout.connect(lambda: None)
     code = app.exec()
     window.shutdown()
-    # Python's final garbage collections over the ~450 modules Qt and pyqtgraph load take ~0.5 s
-    # of a 1 s exit budget; the process is ending, so skip them (the OS frees the memory).
+    # Python's final garbage collections over the modules Qt and pyqtgraph load take half of the
+    # exit budget (docs/performance.md); the process is ending, so skip them (the OS frees the memory).
     gc.freeze()
     return code
 

@@ -1,7 +1,7 @@
 """The engine in a worker process, behind the same signals and methods as the engine thread.
 
 Why: Python threads share one interpreter lock. While the GUI draws a frame the engine thread
-waits, and the engine kept only 20-30% of its headless speed while the plots moved (see
+waits, and the engine kept only a small part of its headless speed while the plots moved (figures:
 docs/performance.md). A process has its own interpreter, so the engine trains on one core while
 the GUI draws on the other.
 

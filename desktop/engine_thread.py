@@ -260,6 +260,12 @@ class EngineController(EngineControllerBase):
         if self._thread.isRunning():
             self._start.emit()
         else:  # "QThread::start: Thread creation error", e.g. short of memory: say so, never wait on it
+            self.ensure_started()
+
+    def ensure_started(self) -> None:
+        """The engine thread starts with its controller; if it could not, the page (shown now,
+        perhaps built after this controller) is told again."""
+        if not self._thread.isRunning():
             self.engine_trouble("The engine could not start a thread (the computer may be short of "
                                 "memory): close other programs, then restart Distill Lab.")
 

@@ -68,7 +68,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
         # Each page's panel is built when it is first shown or asked for: building all of them
-        # up front (20 plots) kept the window from opening for ~2 s.
+        # up front (20 plots) kept the window from opening for seconds (docs/performance.md).
         self.panels = PanelShelf([page.key for page in self.pages], self._build_panel)
         self._page_holders: dict[str, QtWidgets.QWidget] = {}
 

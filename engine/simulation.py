@@ -65,6 +65,8 @@ class Simulation(ABC):
     NAME: str = ""
     PARAMS: tuple[ParamSpec, ...] = ()
     METRICS: tuple[str, ...] = ()
+    # Metrics that are NaN while their part is switched off (a twin not trained): not a divergence.
+    OPTIONAL_METRICS: tuple[str, ...] = ()
     EVAL_INTERVAL: int = 10
     # Metrics at every step for this long after a reset or a change: a 10-step crash draws as a curve.
     DENSE_STEPS: int = 200
@@ -142,7 +144,8 @@ class Simulation(ABC):
         self._loss_sum, self._loss_count = 0.0, 0
         with np.errstate(all="ignore"):
             metrics = self._evaluate(mean_loss)
-        if all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+        if all(math.isfinite(v) for k, v in metrics.items()
+               if isinstance(v, float) and k not in self.OPTIONAL_METRICS):
             self.latest = metrics
             self.history.record(self.step_count, metrics)
             if self._verdicts is not None:

@@ -112,6 +112,7 @@ def test_bad_arguments_one_line_exit_2(argv, capsys):
     assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.soak  # over ~5 s: trains the grid over seeds
 def test_byol_over_seeds_counts_each_combination(capsys):
     code, out, err = run(["byol", "--steps", "20", "--seeds", "2", "--seed", "4", "--workers", "1",
                           "--json"], capsys)

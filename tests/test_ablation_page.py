@@ -113,6 +113,7 @@ def test_dino_map_fills_cell_by_cell(qtbot, page):
     view.grab()  # paints without error
 
 
+@pytest.mark.soak  # over ~5 s: spawns worker processes
 def test_map_in_worker_processes_fills_in_stays_responsive_and_cancels(qtbot):
     """Runs in two worker processes: the page shows progress while the GUI's event loop keeps
     turning (a 20 ms timer never waits long), and Reset cancels the runs under way."""

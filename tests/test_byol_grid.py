@@ -231,6 +231,7 @@ def test_summary_is_json_serialisable():
         assert run["history"]["step"][-1] == 25
 
 
+@pytest.mark.soak  # over ~5 s: a long batched run
 def test_history_is_bounded_and_spans_the_run():
     class SmallHistoryGrid(BYOLGrid):
         HISTORY_POINTS = 8

@@ -6,14 +6,6 @@ from PySide6 import QtCore
 
 from desktop.app import application, wait_for_step
 import window_helpers
-from window_helpers import open_window
-
-
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot)
-    yield window
-    window.shutdown()
 
 
 def byol(window):

@@ -90,6 +90,7 @@ def test_divergence_is_reported_and_exits_non_zero(capsys, monkeypatch):
     assert "diverged" in captured.err
 
 
+@pytest.mark.soak  # over ~5 s: starts the app in a process
 def test_screenshot_writes_png(tmp_path):
     out = tmp_path / "byol.png"
     result = run_cli("screenshot", str(out), "--page", "byol", "--steps", "20", "--size", "960x600")

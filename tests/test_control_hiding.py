@@ -5,14 +5,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop.main_window import MainWindow
 from desktop.settings import app_settings
-from window_helpers import new_window
-
-
-@pytest.fixture
-def window(qtbot):
-    window = new_window(qtbot)
-    yield window
-    window.shutdown()
 
 
 def menu_action(window: MainWindow, page: str, label: str) -> QtGui.QAction:
@@ -29,7 +21,7 @@ def test_every_page_lists_its_controls(window):
     dino = [control.key for control in window.panels["dino"].hideable_controls()]
     assert {"centering", "teacher_temperature", "warmup_steps"} <= set(dino)
     multicrop = [control.key for control in window.panels["multicrop"].hideable_controls()]
-    assert {"resample", "seed", "image", "num_local", "global_scale", "local_scale"} <= set(multicrop)
+    assert {"transport", "num_local", "global_scale_min", "local_scale_max", "twin", "photos"} <= set(multicrop)
     assert "steps_per_cell" in [control.key for control in window.panels["ablation"].hideable_controls()]
 
 
@@ -65,19 +57,20 @@ def test_a_group_whose_controls_are_all_hidden_goes_too(window):
     assert panel.hidden_controls() == set()
 
 
-def test_hidden_controls_and_the_column_are_remembered(qtbot, window):
+@pytest.mark.soak  # over ~5 s: opens three windows
+def test_hidden_controls_and_the_column_are_remembered(window, open_window):
     window.set_control_shown("byol", "predictor", False)
     window.set_control_shown("byol", "help", False)
-    window.set_control_shown("multicrop", "global_scale", False)
+    window.set_control_shown("multicrop", "global_scale_min", False)
     window.controls_action.trigger()  # Ctrl+H: the whole column goes
     assert window.panels["dino"].control_scroll.isHidden()
     window.close()
 
-    again = new_window(qtbot)
+    again = open_window()
     try:
         assert again.panels["byol"].hidden_controls() == {"predictor", "help"}
         assert again.panels["byol"].controls["predictor"].isHidden()
-        assert again.panels["multicrop"].global_min.isHidden()
+        assert again.panels["multicrop"].controls["global_scale_min"].isHidden()
         assert again.panels["dino"].hidden_controls() == set()
         assert not again.controls_action.isChecked()
         assert again.panels["byol"].control_scroll.isHidden()
@@ -88,12 +81,12 @@ def test_hidden_controls_and_the_column_are_remembered(qtbot, window):
     finally:
         again.shutdown()
         again.close()
-    third = new_window(qtbot)
+    third = open_window()
     try:
         assert third.controls_action.isChecked()
         assert not third.panels["byol"].control_scroll.isHidden()
         assert third.panels["byol"].hidden_controls() == set()
-        assert third.panels["multicrop"].hidden_controls() == {"global_scale"}
+        assert third.panels["multicrop"].hidden_controls() == {"global_scale_min"}
     finally:
         third.shutdown()
 
@@ -121,12 +114,12 @@ def test_hiding_every_control_hides_the_column(window):
     {"hidden_controls/byol": 42, "view/controls_column": 7},
     {"hidden_controls/byol": ["", "predictor,", "\x00"], "view/controls_column": ["a", "b"]},
 ])
-def test_garbled_settings_are_ignored(qtbot, garbled):
+def test_garbled_settings_are_ignored(open_window, garbled):
     settings = app_settings()
     for key, value in garbled.items():
         settings.setValue(key, value)
     settings.sync()
-    window = new_window(qtbot)
+    window = open_window()
     try:
         hidden = window.panels["byol"].hidden_controls()
         assert hidden <= {"ema", "predictor"}  # the known names kept, the rest dropped
@@ -136,12 +129,12 @@ def test_garbled_settings_are_ignored(qtbot, garbled):
         window.shutdown()
 
 
-def test_garbled_ini_text_is_ignored(qtbot, tmp_path):
+def test_garbled_ini_text_is_ignored(open_window):
     path = app_settings().fileName()
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("[hidden_controls]\nbyol=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x0)\ndino=\"unterminated\n"
                      "[view]\ncontrols_column=@ByteArray(\\xff)\n")
-    window = new_window(qtbot)
+    window = open_window()
     try:
         assert window.panels["byol"].hidden_controls() == set()
         assert window.panels["dino"].hidden_controls() == set()

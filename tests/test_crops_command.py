@@ -1,10 +1,12 @@
 """`distill-lab crops`: the JSON contract, the table, and one-line errors with exit code 2.
 
 The parser is built here as desktop/cli.py builds its own (one-line errors, subcommands), so these
-tests do not depend on the command being wired into cli.py. No Qt is imported."""
+tests do not depend on the command being wired into cli.py. The command decodes images with Qt's
+reader (QtGui, no QApplication); tests/test_image_reading.py checks it agrees with the page."""
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import OneLineArgumentParser
-from desktop.commands.crops import add_crops_parser, read_image_size, run_crops
+from desktop.commands.crops import add_crops_parser, image_size_as_shown, run_crops
 from engine.multicrop import MultiCropConfig, loss_pairs, relative_cost, sample_views
 from engine.params import ParameterError
 from resources.paths import bundled_images
@@ -45,7 +47,8 @@ def run_json(argv, capsys):
 
 def test_json_contract_with_dino_defaults(capsys):
     data = run_json([], capsys)
-    assert data["image"] == {"name": "cat", "path": str(bundled_images()["cat"]), "width": 451, "height": 300}
+    assert data["image"] == {"name": "cat", "path": str(bundled_images()["cat"]), "width": 451, "height": 300,
+                             "original_width": 451, "original_height": 300}
     views = data["views"]
     assert [view["kind"] for view in views] == ["global"] * 2 + ["local"] * 8
     assert [view["name"] for view in views] == ["G1", "G2"] + [f"L{i}" for i in range(1, 9)]
@@ -97,10 +100,10 @@ def test_every_bundled_image_by_name(capsys):
 
 def test_an_image_file_by_path(capsys, tmp_path):
     path = tmp_path / "tiny.png"
-    # The command reads sizes from headers, without decoding (it checks only that the file is whole).
     path.write_bytes(_png(3, 2))
     data = run_json(["--image", str(path), "--locals", "10"], capsys)
-    assert data["image"] == {"name": "tiny", "path": str(path), "width": 3, "height": 2}
+    assert data["image"] == {"name": "tiny", "path": str(path), "width": 3, "height": 2,
+                             "original_width": 3, "original_height": 2}
     assert all(v["box"][0] + v["box"][2] <= 3 and v["box"][1] + v["box"][3] <= 2 for v in data["views"])
 
 
@@ -150,21 +153,23 @@ def test_a_file_that_is_not_an_image_is_refused(capsys, tmp_path):
     assert code == 2 and err.count("\n") == 1 and "notes.png" in err
 
 
-def test_header_reader_agrees_with_the_bundled_files():
-    sizes = {name: read_image_size(path) for name, path in bundled_images().items()}
+def test_sizes_of_the_bundled_files():
+    sizes = {name: image_size_as_shown(path)[0] for name, path in bundled_images().items()}
     assert sizes["cat"] == (451, 300) and sizes["rocket"] == (640, 427)
     assert sizes["astronaut"] == (512, 512) and sizes["coffee"] == (600, 400)
 
 
 @pytest.mark.parametrize("data", [b"", b"\xff\xd8", b"\xff\xd8\xff\xd9", b"GIF8", b"\x89PNG\r\n\x1a\n"])
-def test_header_reader_refuses_truncated_files(tmp_path, data):
+def test_truncated_files_are_refused(tmp_path, data):
     path = tmp_path / "broken"
     path.write_bytes(data)
     with pytest.raises(ParameterError):
-        read_image_size(path)
+        image_size_as_shown(path)
 
 
-def test_runs_headless_without_importing_qt():
+def test_runs_headless_without_a_display_or_an_application():
+    # The parser loads no Qt; running decodes with QtGui's image reader only: no widgets, no
+    # QApplication, no platform plugin (no display, and not the offscreen one either).
     code = (
         "import sys\n"
         "from desktop.cli import OneLineArgumentParser\n"
@@ -172,11 +177,18 @@ def test_runs_headless_without_importing_qt():
         "p = OneLineArgumentParser(prog='distill-lab')\n"
         "c = p.add_subparsers(dest='command', parser_class=OneLineArgumentParser)\n"
         "add_crops_parser(c)\n"
-        "rc = run_crops(p.parse_args(['crops', '--json', '--locals', '2']))\n"
-        "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was imported'\n"
+        "args = p.parse_args(['crops', '--json', '--locals', '2'])\n"
+        "assert not any(m.startswith('PySide6') for m in sys.modules), 'the parser imported Qt'\n"
+        "rc = run_crops(args)\n"
+        "from PySide6 import QtCore\n"
+        "assert 'PySide6.QtWidgets' not in sys.modules, 'widgets were imported'\n"
+        "assert QtCore.QCoreApplication.instance() is None, 'an application was made'\n"
         "sys.exit(rc)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["num_loss_terms"] == 6
 
@@ -196,12 +208,13 @@ def _bundled_bytes(suffix: str) -> bytes:
 
 @pytest.mark.parametrize("name, make, message", [
     ("half.png", lambda: _png(300, 200)[: len(_png(300, 200)) // 2],
-     "'half.png' is damaged or incomplete (the image data ends early)"),
+     "'half.png' is damaged or incomplete"),
     ("half.jpg", lambda: _bundled_bytes((".jpg", ".jpeg"))[: len(_bundled_bytes((".jpg", ".jpeg"))) // 2],
-     "'half.jpg' is damaged or incomplete (the image data ends early)"),
+     "'half.jpg' is damaged or incomplete"),
     ("half.bmp", lambda: b"BM" + struct.pack("<I", 54 + 300) + bytes(12) + struct.pack("<ii", 10, 10) + bytes(20),
      "'half.bmp' is damaged or incomplete"),
-    ("notes.png", lambda: b"Lecture 7: self-distillation\n" * 30, "'notes.png' is not a PNG, JPEG, GIF or BMP image"),
+    ("notes.png", lambda: b"Lecture 7: self-distillation\n" * 30,
+     "'notes.png' is not an image in a format this app reads"),
     ("empty.jpg", lambda: b"", "'empty.jpg' is empty (0 bytes)"),
 ])
 def test_a_damaged_or_false_image_file_gets_one_line_naming_it(capsys, tmp_path, name, make, message):

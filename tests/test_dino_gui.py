@@ -6,16 +6,7 @@ import pytest
 from PySide6 import QtCore
 
 from desktop.app import application, wait_for_step
-from window_helpers import open_window
-
-
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot)
-    window.show_page("dino")
-    qtbot.waitUntil(lambda: window.controllers["dino"].latest is not None, timeout=10000)
-    yield window
-    window.shutdown()
+pytestmark = pytest.mark.window(pages=("dino",))
 
 
 def test_page_draws_its_first_snapshot(qtbot, window):

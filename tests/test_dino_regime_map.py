@@ -25,6 +25,7 @@ SMALL = dict(teacher_temperatures=(0.04, 0.08), center_momenta=(0.0, 0.9, 0.999)
              seeds=1, workers=1)
 
 
+@pytest.mark.soak  # over ~5 s: trains every cell
 def test_each_cell_is_a_dino_simulation():
     regime_map = DINORegimeMap(teacher_temperatures=(0.03, 0.2), center_momenta=(0.9, 0.999),
                                steps=60, seed=3, seeds=2, workers=1)

@@ -11,7 +11,6 @@ import pytest
 from desktop import engine_process
 from desktop.engine_process import EngineProcessController, controller_factory
 from desktop.engine_thread import EngineController
-from desktop.main_window import MainWindow
 from engine.ablation import AblationSimulation
 from engine.byol import BYOLSimulation
 from engine.dino import DINOSimulation
@@ -65,6 +64,7 @@ def test_a_refused_parameter_comes_back_in_words(qtbot, byol_engine):
     assert "learning_rate" in message.args[0] and "not nan" in message.args[0]
 
 
+@pytest.mark.soak  # over ~5 s: trains to a divergence in a process
 def test_a_divergence_is_reported_with_its_step(qtbot, byol_engine):
     engine = byol_engine
     engine.set_param("learning_rate", 10.0)
@@ -102,10 +102,10 @@ def opened(controller) -> bool:
     return controller._host.is_open(controller._key)
 
 
-def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch):
+@pytest.mark.soak  # over ~5 s: starts every page's engine
+def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
-    window = MainWindow()
-    qtbot.addWidget(window)
+    window = open_window(pages=())
     first = window.current_page().key
     assert {key: opened(c) for key, c in window.controllers.items()} == {
         key: key == first for key in window.controllers}
@@ -120,10 +120,10 @@ def test_one_process_serves_every_page_each_opened_when_first_shown(qtbot, monke
     window.close()
 
 
-def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, monkeypatch):
+@pytest.mark.soak  # over ~5 s: starts every page's engine
+def test_closing_the_window_ends_every_engine_process_within_a_second(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
-    window = MainWindow()
-    qtbot.addWidget(window)
+    window = open_window(pages=())
     for key in window.controllers:
         window.show_page(key)
     assert all(opened(controller) for controller in window.controllers.values())

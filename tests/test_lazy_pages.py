@@ -1,12 +1,10 @@
 """Pages are built when first shown (the window opens without building 20 plots), and a page built
 late looks and behaves as if it had been there from the start."""
-from desktop.main_window import MainWindow
 from widgets.theme import DARK
 
 
-def test_only_the_page_in_view_is_built_at_start(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
+def test_only_the_page_in_view_is_built_at_start(open_window):
+    window = open_window(pages=())
     assert list(window.panels.built()) == [window.current_page().key] == ["byol"]
     assert "dino" in window.panels and list(window.panels.built()) == ["byol"]  # asking builds nothing
     window.show_page("dino")
@@ -14,9 +12,8 @@ def test_only_the_page_in_view_is_built_at_start(qtbot):
     window.close()
 
 
-def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snapshot(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
+def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snapshot(qtbot, open_window):
+    window = open_window(pages=())
     window.apply_style(DARK, 1.3)
     window.controls_action.setChecked(False)
     window._toggle_controls_column()
@@ -32,13 +29,11 @@ def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snaps
     window.close()
 
 
-def test_the_page_restored_from_settings_is_built_first(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
+def test_the_page_restored_from_settings_is_built_first(open_window):
+    window = open_window(pages=())
     window.show_page("ablation")
     window.close()  # saves the page
-    reopened = MainWindow()
-    qtbot.addWidget(reopened)
+    reopened = open_window(pages=())  # on the page the settings name
     assert reopened.current_page().key == "ablation"
     assert list(reopened.panels.built()) == ["ablation"]
     reopened.close()

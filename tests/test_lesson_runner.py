@@ -7,7 +7,6 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from desktop.lessons import lesson_for_page, parse_lesson
-from window_helpers import new_window
 
 QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": "byol", "steps": [
     {"title": "Train a little", "say": "Thirty steps.", "do": {"params": {"stop_gradient": False},
@@ -17,13 +16,6 @@ QUICK = {"format": "distill-lab lesson", "version": 1, "name": "Quick", "page": 
     {"title": "DINO", "say": "Another page.", "do": {"page": "dino", "reset": True, "play": True},
      "wait": {"until": "step", "at_least": 20}},
 ]}
-
-
-@pytest.fixture
-def window(qtbot):
-    window = new_window(qtbot)
-    yield window
-    window.shutdown()
 
 
 def page_down(qtbot, window):
@@ -103,3 +95,15 @@ def test_each_pages_lesson_runs_by_page_down_from_a_fresh_start(qtbot, window, p
     page_down(qtbot, window)  # PageDown with no lesson running starts this page's
     assert window.lesson_runner.lesson is lesson
     run_by_page_down(qtbot, window, lesson, timeout_ms=240000)
+
+
+def test_at_presenter_zoom_the_prompt_moves_to_the_tooltip(qtbot, window):
+    bar = window.lesson_bar
+    window.start_lesson(parse_lesson(json.dumps(QUICK)))
+    assert "Thirty steps." in bar.words.text()
+    window.set_zoom(1.5)
+    assert "Thirty steps." not in bar.words.text() and bar.words.toolTip() == "Thirty steps."
+    assert bar.heading.text().startswith("<b>Step 1 of 3")
+    window.end_lesson()
+    window.set_zoom(1.0)  # a look change does not bring an ended lesson's bar back
+    assert bar.isHidden()

@@ -196,6 +196,7 @@ def test_importing_the_app_keeps_numpy_blas_single_threaded(module):
 
 
 # -- the bench command runs (structure only: nothing here is timed) ----------------------------
+@pytest.mark.soak  # over ~5 s: the bench trains and draws for seconds
 def test_bench_command_reports_every_goal(qapp, capsys, monkeypatch, tmp_path):
     import argparse
     import json

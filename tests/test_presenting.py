@@ -4,16 +4,7 @@ import csv
 import pytest
 from PySide6 import QtCore
 
-from desktop.main_window import MainWindow
 from widgets.theme import DARK, LIGHT
-from window_helpers import new_window
-
-
-@pytest.fixture
-def window(qtbot):
-    window = new_window(qtbot)  # 1280x720, light, zoom 1, first snapshot in
-    yield window
-    window.shutdown()
 
 
 def test_zoom_scales_plot_text_and_lines(qtbot, window):
@@ -63,12 +54,11 @@ def test_cheat_sheet_lists_the_shortcuts(qtbot, window):
     assert not window.cheat_sheet.isVisible()
 
 
-def test_zoom_and_theme_are_remembered(qtbot, window):
+def test_zoom_and_theme_are_remembered(window, open_window):
     window.set_theme(DARK)
     window.set_zoom(1.5)
     window.close()
-    again = MainWindow()
-    qtbot.addWidget(again)
+    again = open_window(pages=())
     try:
         assert again.theme is DARK and again.zoom == 1.5
     finally:
@@ -77,6 +67,7 @@ def test_zoom_and_theme_are_remembered(qtbot, window):
         again.close()
 
 
+@pytest.mark.soak  # over ~5 s: renders every page
 def test_exports(qtbot, window, tmp_path):
     controller = window.controllers["byol"]
     controller.step(20)

@@ -99,7 +99,7 @@ def test_random_valid_changes_never_raise_or_show_non_finite_numbers(name):
     simulation_class = SIMULATIONS[name]
     diverged_runs = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
+    @settings(max_examples=EXAMPLES, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(ops=operations(simulation_class))
     def run(ops):

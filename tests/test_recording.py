@@ -162,6 +162,7 @@ def test_mp4_holds_each_frame_for_its_slots(tmp_path):
     assert sum(1 for _ in reader) == 10
 
 
+@pytest.mark.soak  # over ~5 s: streams 1500 frames
 def test_memory_stays_flat_over_a_long_recording(tmp_path):
     """1500 frames (100 s at 15 fps) of a 640x360 clip through the encoder thread: RSS after the
     first 300 frames and at the end differ by less than the size of ten frames. Ten minutes:

@@ -9,7 +9,7 @@ from PIL import Image
 from PySide6 import QtCore
 
 from desktop import recording
-from window_helpers import new_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 
 def frames_of(path):
@@ -28,8 +28,7 @@ def record_for(qtbot, window, path, seconds=1.0):
     return control.stop()
 
 
-def test_ctrl_r_starts_and_stops_recording_the_page(qtbot, tmp_path):
-    window = new_window(qtbot)
+def test_ctrl_r_starts_and_stops_recording_the_page(qtbot, window, tmp_path):
     window.recording.set_options({"folder": str(tmp_path), "fps": 10})
     assert "Ctrl+R" in [s.toString() for a in window.file_menu.actions() for s in a.shortcuts()]
     window.controllers["byol"].play()
@@ -48,8 +47,7 @@ def test_ctrl_r_starts_and_stops_recording_the_page(qtbot, tmp_path):
     assert result.path.parent == tmp_path and result.path.suffix == ".gif"
 
 
-def test_the_marker_is_outside_what_is_recorded(qtbot, tmp_path):
-    window = new_window(qtbot)
+def test_the_marker_is_outside_what_is_recorded(qtbot, window, tmp_path):
     panel = window.panels["byol"]
     control = window.recording
     result = record_for(qtbot, window, tmp_path / "page.gif", 0.3)
@@ -58,8 +56,7 @@ def test_the_marker_is_outside_what_is_recorded(qtbot, tmp_path):
     assert frames_of(result.path)[0].shape[0] == panel.height() // 2 * 2 < window.statusBar().y()
 
 
-def test_one_plot_is_recorded_alone_at_twice_its_size(qtbot, tmp_path):
-    window = new_window(qtbot)
+def test_one_plot_is_recorded_alone_at_twice_its_size(qtbot, window, tmp_path):
     plot = window.panels["byol"].plots[0]
     parts = dict(recording.recordable_parts(window.panels["byol"]))
     label = next(name for name, widget in parts.items() if widget is plot)
@@ -78,9 +75,10 @@ class FullDisk(io.FileIO):
         return super().write(data)
 
 
-def test_a_full_disk_stops_recording_with_one_message_and_training_goes_on(qtbot, tmp_path, monkeypatch):
+def test_a_full_disk_stops_recording_with_one_message_and_training_goes_on(qtbot, tmp_path, monkeypatch,
+                                                                          open_window):
     monkeypatch.setattr(recording, "open_output", lambda path: FullDisk(path, "wb"))
-    window = new_window(qtbot)
+    window = open_window()
     controller = window.controllers["byol"]
     controller.play()
     assert window.recording.start(tmp_path / "full.gif")
@@ -93,15 +91,13 @@ def test_a_full_disk_stops_recording_with_one_message_and_training_goes_on(qtbot
     assert len(frames_of(tmp_path / "full.gif")) >= 1  # what fitted is kept, and opens
 
 
-def test_an_unwritable_folder_is_refused_before_anything_starts(qtbot, tmp_path):
-    window = new_window(qtbot)
+def test_an_unwritable_folder_is_refused_before_anything_starts(qtbot, window, tmp_path):
     assert not window.recording.start(tmp_path / "no-such-folder" / "clip.gif")
     assert "does not exist" in window.recording.last_error
     assert not window.recording.recorder.recording and not window.recording.marker.isVisible()
 
 
-def test_switching_page_ends_the_recording(qtbot, tmp_path):
-    window = new_window(qtbot)
+def test_switching_page_ends_the_recording(qtbot, window, tmp_path):
     window.recording.start(tmp_path / "clip.gif")
     window.show_page("dino")
     assert not window.recording.recorder.recording

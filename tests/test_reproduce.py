@@ -57,6 +57,7 @@ def short_claims():
     return short(["byol_ema_sg_pred", "simsiam_predictor_1x", "dino_sharpening_only"])
 
 
+@pytest.mark.soak  # over ~5 s: trains every claim
 def test_rows_come_from_the_pages_simulations(short_claims):
     result = reproduce([3, 4], workers=1, claims=short_claims)
     json.dumps(result)  # plain numbers
@@ -90,6 +91,7 @@ def test_grid_rows_equal_a_single_run_of_the_grid():
     assert set(result["records"]) == {c.key for c in CLAIMS if c.simulation == "byol_grid"}
 
 
+@pytest.mark.soak  # over ~5 s: spawns worker processes
 def test_worker_processes_give_the_same_rows(short_claims):
     here = reproduce([1, 2], workers=1, claims=short_claims)
     there = reproduce([1, 2], workers=2, claims=short_claims)
@@ -129,6 +131,7 @@ def test_bad_arguments_one_line_exit_2(argv, capsys):
     assert err.startswith("distill-lab: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.soak  # over ~5 s: trains every claim
 def test_command_prints_rows_as_json_and_markdown(capsys, monkeypatch):
     claims = short(["byol_ema_sg_pred", "dino_sharpening_only"], steps=30)
     real = reproduce_module.reproduce

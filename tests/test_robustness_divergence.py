@@ -26,7 +26,7 @@ from engine.byol import BYOLSimulation
 from engine.params import validate_params
 from engine.registry import SIMULATIONS
 from robustness_helpers import QtMessages, non_finite_plots, plotted_arrays
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 BYOL_DIVERGING = dict(learning_rate=10.0, weight_decay=0.1)
 BYOL_DIVERGES_AT = 342
@@ -152,13 +152,6 @@ def test_dino_divergence_stops_at_that_step_and_keeps_the_last_finite_state(monk
 
 # -- the page -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot)
-    yield window
-    window.shutdown()
-
-
 def training_pages():
     pages = ["byol"]
     if dino_class() is not None:
@@ -166,6 +159,7 @@ def training_pages():
     return pages
 
 
+@pytest.mark.soak  # over ~5 s: trains to the divergence in the app
 @pytest.mark.parametrize("page", training_pages())
 def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recovers(
         qtbot, window, monkeypatch, page):
@@ -232,6 +226,7 @@ def test_the_page_says_diverged_keeps_finite_plots_refuses_play_and_reset_recove
     assert qt_messages.problems() == []
 
 
+@pytest.mark.soak  # over ~5 s: steps to the divergence in the app
 @pytest.mark.parametrize("how", ["step button", "right arrow"])
 def test_a_divergence_reached_by_stepping_gets_the_same_words_as_one_reached_by_play(qtbot, window, how):
     # The lecturer steps up to the blow-up instead of pressing Play: the page must still say what

@@ -16,7 +16,7 @@ from desktop.engine_process import EngineProcessController
 from desktop.scenarios import bundled_scenarios, load_scenario
 from engine.byol import BYOLSimulation
 from widgets.controls import ParamCheck
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 START_MS = 60_000  # spawning Python and importing numpy takes seconds on a loaded runner
 FROZEN_AFTER_S = 1.5  # the watchdog's limit in these tests (the app's is HEARTBEAT_TIMEOUT_S)
@@ -36,10 +36,10 @@ def engine_params_match_controls(panel, snapshot) -> bool:
 
 
 @pytest.fixture
-def process_window(qtbot, monkeypatch):
+def process_window(qtbot, monkeypatch, open_window):
     monkeypatch.setenv("DISTILL_LAB_ENGINE", "process")
     monkeypatch.setattr(engine_process, "HEARTBEAT_TIMEOUT_S", FROZEN_AFTER_S)
-    window = open_window(qtbot)
+    window = open_window(pages=())
     controller = window.controllers["byol"]
     qtbot.waitUntil(lambda: controller.engine_pid is not None, timeout=START_MS)
     controller.step(1)
@@ -66,6 +66,7 @@ def restart_with_reset(qtbot, window, old_pid):
     return wait_snapshot(qtbot, controller, lambda s: s["step"] == 3, timeout=START_MS)
 
 
+@pytest.mark.soak  # over ~5 s: restarts an engine process
 @pytest.mark.parametrize("state", ["idle", "training", "after a toggle", "mid scenario load",
                                    "just after a scenario load"])
 def test_a_restarted_engine_runs_what_the_controls_show(qtbot, process_window, state, tmp_path):
@@ -117,6 +118,7 @@ def test_a_restarted_engine_runs_what_the_controls_show(qtbot, process_window, s
     assert all(saved[name] == value for name, value in expected.items()), saved
 
 
+@pytest.mark.soak  # over ~5 s: waits out the heartbeat
 def test_a_frozen_engine_is_reported_never_blocks_and_reset_replaces_it(qtbot, process_window):
     window = process_window
     panel, controller = window.panels["byol"], window.controllers["byol"]
@@ -148,6 +150,7 @@ def test_a_frozen_engine_is_reported_never_blocks_and_reset_replaces_it(qtbot, p
             frozen.kill()
 
 
+@pytest.mark.soak  # over ~5 s: waits out the heartbeat
 def test_an_engine_that_answers_again_is_brought_up_to_date(qtbot, monkeypatch):
     monkeypatch.setattr(engine_process, "HEARTBEAT_TIMEOUT_S", FROZEN_AFTER_S)
     controller = EngineProcessController(BYOLSimulation)
@@ -270,3 +273,23 @@ def test_the_engine_process_imports_nothing_from_the_launch_folder(tmp_path):
     assert "trained 2" in result.stdout, (result.stdout, result.stderr)
     assert not marker.exists(), marker.read_text()
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_thread_that_cannot_start_is_said_in_words_and_never_waited_on(qtbot, monkeypatch):
+    """Failure 8 (thread engine under `ulimit -v`): "QThread::start: Thread creation error", then a
+    deadlock. Qt's start() then returns with the thread not running; simulated here."""
+    from PySide6 import QtCore
+
+    from desktop.engine_thread import EngineController
+
+    monkeypatch.setattr(QtCore.QThread, "start", lambda self, *args: None)
+    controller = EngineController(BYOLSimulation)
+    messages = []
+    controller.message.connect(messages.append)
+    controller.ensure_started()  # what the window does when the page is shown
+    assert "could not start a thread" in messages[-1] and "memory" in messages[-1]
+    assert not controller.running
+    controller.play()  # queued for a thread that never runs: nothing blocks
+    started = time.monotonic()
+    assert controller.shutdown()
+    assert time.monotonic() - started < 1.0

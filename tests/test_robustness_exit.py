@@ -100,6 +100,7 @@ def quit_while_training(page: str, number: str, how: str,
     return subprocess.CompletedProcess(process.args, process.returncode, out, err), ended - quit_at
 
 
+@pytest.mark.soak  # over ~5 s a case: each starts the app in a process
 @pytest.mark.parametrize("page, number, how, engine", [
     ("byol", "1", "ctrl_q", "process"),
     ("dino", "2", "ctrl_q", "process"),

@@ -18,13 +18,16 @@ from desktop.engine_thread import EngineController
 from desktop.main_window import MainWindow
 from desktop.pages import all_pages
 from engine.multicrop import MULTICROP_SPECS
+from engine.multicrop_training import MULTICROP_TRAINING_PARAMS
 from engine.params import ParameterError, ParamSpec
 from engine.registry import SIMULATIONS
+from resources.paths import bundled_images
 from robustness_helpers import QtMessages
 from widgets.theme import DARK, LIGHT
 
 ALL_SPECS = [(name, spec) for name, cls in sorted(SIMULATIONS.items()) for spec in cls.PARAMS]
 ALL_SPECS += [("multicrop", spec) for spec in MULTICROP_SPECS]
+ALL_SPECS += [("multicrop training", spec) for spec in MULTICROP_TRAINING_PARAMS]
 
 
 def bad_values(spec: ParamSpec) -> list:
@@ -126,15 +129,6 @@ def test_engine_thread_refuses_a_bad_reset_seed(qtbot, controller):
     assert controller.latest["params"]["seed"] == 0
 
 
-@pytest.fixture
-def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.shutdown()
-
-
 def test_a_bad_value_on_its_way_to_the_engine_is_shown_on_the_page(qtbot, window):
     for key in SIMULATIONS:  # the pages that train one simulation with a learning rate
         controller, panel = window.controllers[key], window.panels[key]
@@ -169,21 +163,19 @@ BAD_SETTINGS = {
 }
 
 
-def open_window_with_settings(qtbot, monkeypatch, path: str) -> MainWindow:
+def open_window_with_settings(open_window, monkeypatch, path: str) -> MainWindow:
     monkeypatch.setenv("DISTILL_LAB_SETTINGS", path)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(size=None, pages=())  # as the settings file says
     window.grab()
     return window
 
 
 @pytest.mark.parametrize("content", BAD_SETTINGS.values(), ids=BAD_SETTINGS.keys())
-def test_a_bad_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, content):
+def test_a_bad_settings_file_opens_the_window_with_defaults(open_window, monkeypatch, tmp_path, content):
     path = tmp_path / "settings.ini"
     path.write_bytes(content)
     with QtMessages() as qt_messages:
-        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        window = open_window_with_settings(open_window, monkeypatch, str(path))
         try:
             assert window.zoom == 1.0 and window.theme is LIGHT
             assert window.current_page().key == "byol"
@@ -197,10 +189,10 @@ def test_a_bad_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, 
     assert saved.value("window/page") == "byol"
 
 
-def test_good_values_survive_beside_bad_ones(qtbot, monkeypatch, tmp_path):
+def test_good_values_survive_beside_bad_ones(open_window, monkeypatch, tmp_path):
     path = tmp_path / "settings.ini"
     path.write_bytes(b"[view]\nzoom=banana\ntheme=dark\n[window]\npage=multicrop\n")
-    window = open_window_with_settings(qtbot, monkeypatch, str(path))
+    window = open_window_with_settings(open_window, monkeypatch, str(path))
     try:
         assert window.zoom == 1.0 and window.theme is DARK
         assert window.current_page().key == "multicrop"
@@ -210,7 +202,7 @@ def test_good_values_survive_beside_bad_ones(qtbot, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("where", ["a folder", "a missing folder", "no permission"])
-def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monkeypatch, tmp_path, where):
+def test_an_unreadable_settings_file_opens_the_window_with_defaults(open_window, monkeypatch, tmp_path, where):
     if where == "a folder":
         path = tmp_path / "settings.ini"
         path.mkdir()
@@ -223,7 +215,7 @@ def test_an_unreadable_settings_file_opens_the_window_with_defaults(qtbot, monke
         if os.access(path, os.R_OK):
             pytest.skip("running as root: a mode-0 file is still readable")
     with QtMessages() as qt_messages:
-        window = open_window_with_settings(qtbot, monkeypatch, str(path))
+        window = open_window_with_settings(open_window, monkeypatch, str(path))
         try:
             assert window.zoom == 1.0 and window.theme is LIGHT
             window.close()  # cannot save there: no exception, nothing raised to the user
@@ -262,11 +254,9 @@ def _bad_scenario_files(tmp_path):
     return paths
 
 
-def test_a_bad_scenario_file_gets_a_message_and_the_window_keeps_its_state(qtbot, window, tmp_path, monkeypatch):
-    from PySide6 import QtWidgets
-
-    warnings = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+def test_a_bad_scenario_file_gets_a_message_and_the_window_keeps_its_state(qtbot, window, tmp_path,
+                                                                           warning_boxes):
+    warnings = warning_boxes
     panel, controller = window.panels["byol"], window.controllers["byol"]
     qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
     panel.apply_param("ema_momentum", 0.95)
@@ -379,68 +369,56 @@ BAD_IMAGE_CASES = {
 
 
 @pytest.mark.parametrize("name", BAD_IMAGE_CASES)
-def test_undecodable_images_get_one_clear_message_the_photo_stays_and_nothing_is_printed(
+def test_undecodable_images_get_one_clear_message_the_photos_stay_and_nothing_is_printed(
         qtbot, tmp_path, capfd, name):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     content, words = BAD_IMAGE_CASES[name]
     path = tmp_path / name
     path.write_bytes(content(tmp_path) if callable(content) else content)
-    image, views = panel.image, list(panel.views)
     capfd.readouterr()
     with QtMessages() as qt_messages:
-        assert panel.set_image(path) is False
+        photos = photo_set([path])
     out, err = capfd.readouterr()
-    text = panel.message.text()
-    assert not panel.message.isHidden() and f"'{name}' is {words}" in text, text
-    assert f"Still showing '{image.name}'" in text
-    assert panel.image is image and panel.views == views
+    assert photos.problems == [f"'{name}' is {words}"] or f"'{name}' is {words}" in photos.problems[0], photos.problems
+    assert len(photos) == len(bundled_images())  # training goes on with the bundled photos
     # libpng's errors (straight to stderr) and Qt's image-plugin warnings went into the message.
     assert err == "" and out == "", (out, err)
     assert qt_messages.problems() == []
 
 
 def test_a_folder_or_a_missing_file_is_named_as_such(qtbot, tmp_path, capfd):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     folder = tmp_path / "photos.png"
     folder.mkdir()
-    assert panel.set_image(folder) is False and not panel.message.isHidden()
-    assert f"'{folder}' is a folder, not an image file" in panel.message.text()
-    assert panel.set_image(tmp_path / "gone.jpg") is False
-    assert f"there is no file '{tmp_path / 'gone.jpg'}'" in panel.message.text()
-    assert panel.image.name == "cat"
+    assert f"the folder '{folder}' has no image files" in photo_set([folder]).problems[0]
+    assert f"there is no file '{tmp_path / 'gone.jpg'}'" in photo_set([tmp_path / "gone.jpg"]).problems[0]
     assert capfd.readouterr().err == ""
 
 
 def test_an_unreadable_image_is_named_as_such(qtbot, tmp_path):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
     path = tmp_path / "locked.png"
     path.write_bytes(_photo(tmp_path, ".png"))
     path.chmod(0)
     if os.access(path, os.R_OK):
         pytest.skip("running as root: a mode-0 file is still readable")
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
-    assert panel.set_image(path) is False
-    assert "'locked.png' cannot be read (permission denied)" in panel.message.text()
+    assert "'locked.png' cannot be read (permission denied)" in photo_set([path]).problems[0]
 
 
 def test_a_whole_photo_still_opens_quietly(qtbot, tmp_path, capfd):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
+    from widgets.image_loading import load_image
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     for suffix in (".png", ".jpg"):
         path = tmp_path / f"whole{suffix}"
         path.write_bytes(_photo(tmp_path, suffix))
-        assert panel.set_image(path) is True and panel.message.isHidden()
-        assert (panel.image.width, panel.image.height) == (200, 150)
+        photos = photo_set([path])
+        assert len(photos) == len(bundled_images()) + 1 and photos.problems == []
+        image = load_image(path)
+        assert (image.width, image.height) == (200, 150)
     assert capfd.readouterr().err == ""
 
 

@@ -12,7 +12,6 @@ import pytest
 from PySide6 import QtCore
 
 from robustness_helpers import QtMessages
-from window_helpers import open_window
 
 # Generous bounds, so a busy CI runner does not fail them; the unpaced app failed both by far
 # (2 timer runs in 4 s; stalls of 5 to 100 s).
@@ -21,13 +20,8 @@ MIN_TIMER_RUNS_PER_S = 1.0
 TRAIN_S = 3.0
 
 
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot, size=(1280, 760))
-    yield window
-    window.shutdown()
-
-
+@pytest.mark.soak  # trains every page for seconds each
+@pytest.mark.window(size=(1280, 760))
 def test_the_window_keeps_responding_while_every_page_trains(qtbot, window):
     report = {}
     with QtMessages() as qt_messages:

@@ -3,9 +3,7 @@ names the problem, and the app keeps its state."""
 import json
 
 import pytest
-from PySide6 import QtWidgets
 
-from desktop.main_window import MainWindow
 from desktop.scenarios import Scenario, ScenarioError, bundled_scenarios, load_scenario, parse_scenario
 
 GOOD = {"format": "distill-lab scenario", "version": 1, "name": "Test", "page": "byol",
@@ -39,7 +37,8 @@ def test_missing_params_take_defaults_so_every_control_is_set():
     (json.dumps({**GOOD, "params": {"warp_drive": 1}}), "warp_drive"),
     ('{"name": "x", "page": "byol", "params": {"learning_rate": NaN}}', "NaN"),
     (json.dumps({**GOOD, "name": 3}), "'name'"),
-    (json.dumps({**GOOD, "page": "multicrop", "params": {"local_scale": [0.5, 0.1]}}), "local_scale"),
+    (json.dumps({**GOOD, "page": "multicrop", "params": {"local_scale_min": 0.5, "local_scale_max": 0.1}}),
+     "local_scale"),
     (json.dumps({**GOOD, "page": "multicrop", "params": {"image": "../../etc/passwd"}}), "image"),
 ])
 def test_bad_scenarios_are_refused_with_a_reason(text, needle):
@@ -61,20 +60,6 @@ def test_bad_files(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ScenarioError, match="UTF-8"):
         load_scenario(binary)
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    # A refused file shows a message box; record it instead of blocking the test.
-    warnings = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *args: warnings.append(args[2]))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.warnings = warnings
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
-    yield window
-    window.shutdown()
 
 
 def test_menu_scenario_sets_controls_seed_and_caption(qtbot, window):
@@ -119,22 +104,24 @@ def test_save_then_open_replays_identically(qtbot, window, tmp_path):
     assert not panel.controls["predictor"].isChecked()
 
 
-def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path):
+def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path, warning_boxes):
     panel, controller = window.panels["byol"], window.controllers["byol"]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**GOOD, "params": {"stop_gradient": False, "learning_rate": 99}}))
     assert not window.open_scenario(str(bad))
-    assert "learning_rate" in window.warnings[-1] and "Nothing was changed" in window.warnings[-1]
+    assert "learning_rate" in warning_boxes[-1] and "Nothing was changed" in warning_boxes[-1]
     assert panel.controls["stop_gradient"].isChecked()
     assert controller.latest["params"]["stop_gradient"] is True
 
 
 def test_multicrop_scenario(qtbot, window):
-    preset = Scenario("Crops", "multicrop", "", {"image": "coffee", "num_local": 3,
-                                                 "global_scale": [0.5, 1.0], "local_scale": [0.1, 0.3], "seed": 7})
+    preset = Scenario("Crops", "multicrop", "", {"num_local": 3, "global_scale_min": 0.5, "local_scale_max": 0.3,
+                                                 "twin": False, "seed": 7})
     window.apply_scenario(preset)
     panel = window.panels["multicrop"]
     assert window.current_page().key == "multicrop"
-    assert panel.image.name == "coffee" and panel.config.num_local == 3 and panel.seed == 7
-    assert panel.num_loss_terms == 2 * (3 + 1)
-    assert panel.scenario_params()["global_scale"] == [0.5, 1.0]
+    controller = window.controllers["multicrop"]
+    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest["params"]["seed"] == 7
+                    and controller.latest["params"]["num_local"] == 3, timeout=20000)
+    assert panel.controls["num_local"].value() == 3 and not panel.controls["twin"].isChecked()
+    assert panel.scenario_params()["global_scale_min"] == 0.5

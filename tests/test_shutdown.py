@@ -29,6 +29,7 @@ def run_and_close(how: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60, env=env)
 
 
+@pytest.mark.soak  # over ~5 s: starts the app in a process
 def test_close_while_training_exits_cleanly():
     result = run_and_close("close")
     assert result.returncode == 0, result.stderr
@@ -91,6 +92,7 @@ def _pid_alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.soak  # over ~5 s: starts the app in a process
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP"])
 def test_sigterm_and_sighup_save_the_layout_and_leave_no_engine(how, tmp_path):
     settings = tmp_path / "settings.ini"

@@ -1,5 +1,9 @@
-"""Reading a lecturer's image file quietly: what Qt's decoders complain about becomes the page's
-message instead of lines in the terminal.
+"""Reading a lecturer's image file one way, quietly: `decode_as_shown` gives the picture (and so its
+size and orientation) exactly as the multi-crop page uses it, for the page and for `distill-lab
+crops`; what Qt's decoders complain about becomes one message instead of lines in the terminal.
+
+Needs QtCore and QtGui only: no QApplication, no display, no widgets (the headless command imports
+this module when it runs).
 
 Qt's image plugins complain in two ways: warnings through Qt's message system (categories
 qt.gui.imageio...), and libpng's errors straight to the process's stderr (Qt's PNG handler leaves
@@ -11,6 +15,8 @@ import contextlib
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from PySide6 import QtCore, QtGui
@@ -19,6 +25,54 @@ from desktop.safe_read import regular_file_problem
 
 _DECODER_CATEGORY = "qt.gui.imageio"
 _DECODER_PREFIXES = ("libpng", "Corrupt JPEG", "Premature end", "QImageIOHandler")
+
+# A lecturer's 12-megapixel photo is shrunk on loading: the crops' geometry is the same in
+# fractions of the image, and the thumbnails and repaints stay quick.
+MAX_IMAGE_SIDE = 1024
+
+
+class ImageLoadError(ValueError):
+    """A file that is not an image Qt can decode; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """A picture as the multi-crop page uses it, and the size of the file's picture it came from."""
+
+    image: QtGui.QImage  # upright (EXIF rotation applied), at most MAX_IMAGE_SIDE a side, RGB888
+    original_size: tuple[int, int]  # (width, height), upright, before any shrinking
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in the pixels the crops are sampled in."""
+        return self.image.width(), self.image.height()
+
+
+def decode_as_shown(path: str | Path) -> ShownImage:
+    """Decode an image file as the multi-crop page shows it: turned upright by its EXIF orientation
+    (phone photos) and shrunk to fit MAX_IMAGE_SIDE; ImageLoadError with a one-line message if the
+    file is missing, unreadable, empty, not an image, damaged or too large."""
+    path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(f"{str(path)!r} is a folder, not an image file")
+    if not path.is_file():
+        raise ImageLoadError(not_a_file_message(path))
+    if not os.access(path, os.R_OK):
+        raise ImageLoadError(f"{path.name!r} cannot be read (permission denied)")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path.name!r} is empty (0 bytes)")
+    reader = QtGui.QImageReader(str(path))
+    reader.setAutoTransform(True)
+    with decoder_messages() as complaints:  # into the message, not onto the terminal
+        image = reader.read()
+    problem = decoding_problem(reader, image, complaints)
+    if problem:
+        raise ImageLoadError(f"{path.name!r} {problem}")
+    original = (image.width(), image.height())
+    if max(original) > MAX_IMAGE_SIDE:
+        image = image.scaled(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE, QtCore.Qt.KeepAspectRatio,
+                             QtCore.Qt.SmoothTransformation)
+    return ShownImage(image.convertToFormat(QtGui.QImage.Format_RGB888), original)
 
 
 def not_a_file_message(path) -> str:

@@ -153,8 +153,15 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
-        body.addWidget(plot_area, 1)
-        if self.diagram is not None:  # beside the plots: they keep the page's height
+        band = self.diagram is not None and not getattr(self.diagram, "PORTRAIT", True)
+        if band:  # a landscape diagram (multi-crop's) is a band above the plots
+            plot_column = QtWidgets.QVBoxLayout()
+            plot_column.addWidget(self.diagram)
+            plot_column.addWidget(plot_area, 1)
+            body.addLayout(plot_column, 1)
+        else:
+            body.addWidget(plot_area, 1)
+        if self.diagram is not None and not band:  # beside the plots: they keep the page's height
             body.addWidget(self.diagram)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)

@@ -48,7 +48,7 @@ class MetricPlot(pg.PlotWidget):
         # Let the grid share whatever width is left; the axes' size hints would overflow it.
         self.setMinimumSize(140, 120)
         # An opaque plot does not make Qt repaint the widgets behind it on every frame, and cached
-        # axes are not re-rendered when only the curves change (measured: 98 -> 12 paints a frame).
+        # axes are not re-rendered when only the curves change (paints a frame: docs/performance.md).
         self.setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
         self.viewport().setAttribute(QtCore.Qt.WA_OpaquePaintEvent)
         for side in ("left", "bottom"):
@@ -123,7 +123,7 @@ class MetricPlot(pg.PlotWidget):
 
     def _grow_x_range(self, first: float, last: float) -> None:
         # A range that changes every frame re-generates the x axis' ticks and labels every frame
-        # (measured: a frame costs 0.71x as much without it); a round range changes rarely.
+        # (a frame's cost: docs/performance.md); a round range changes rarely.
         if self.log_x:
             x_range = (0.0, float(np.log10(round_up(max(last, 10.0)))))
         else:

@@ -1,10 +1,10 @@
 """A label whose text changes every frame without re-laying out the window.
 
 A QLabel in a layout calls updateGeometry() on every setText: the layout request climbs to the
-tab widget, which re-lays out and repaints the whole window, control column included (measured:
-98 paint events and 7.5 Mpx a frame on the BYOL page). Here the label lives in a holder without a
-layout, which ignores those requests; the holder changes its own height only when the text needs
-a different number of lines (or a new font), so the window is re-laid out only then.
+tab widget, which re-lays out and repaints the whole window, control column included (what that
+cost a frame: docs/performance.md). Here the label lives in a holder without a layout, which
+ignores those requests; the holder changes its own height only when the text needs a different
+number of lines (or a new font), so the window is re-laid out only then.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """`distill-lab crops`: DINO's multi-crop views of a photograph, as a table or as JSON. Headless:
-image sizes are read from the file header, so neither Qt nor a display is needed.
+the image is decoded as the multi-crop page decodes it (widgets/image_decoding.py: Qt's image
+reader, no QApplication, no display), so both sample the same boxes for the same seed.
 
     distill-lab crops [--image NAME] [--locals N] [--global-scale MIN MAX] [--local-scale MIN MAX]
                       [--seed S] [--json]
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import struct
 from pathlib import Path
 
 from engine.multicrop import (
@@ -31,105 +31,21 @@ from resources.paths import bundled_images
 DEFAULT_IMAGE = "cat"  # the page's default too
 
 
-# ---- image sizes from file headers ------------------------------------------------------------------
+# ---- the image, read as the page reads it ---------------------------------------------------------
 
 
-def read_image_size(path: str | Path) -> tuple[int, int]:
-    """(width, height) of a PNG, JPEG, GIF or BMP file, read from its header; ParameterError if not one."""
-    path = Path(path)
+def image_size_as_shown(path: str | Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(width, height) the multi-crop page samples its crops in for this file (upright by its EXIF
+    orientation, shrunk to the page's limit), and the upright size before shrinking.
+    ParameterError (one line) if the page would refuse the file."""
+    # Qt's decoders, not a display: QtGui only, imported here so the parser and --help load no Qt.
+    from widgets.image_decoding import ImageLoadError, decode_as_shown
+
     try:
-        with path.open("rb") as handle:
-            data = handle.read(1 << 20)  # a JPEG's frame header comes after its metadata, rarely past 1 MB
-            if not data:
-                raise ParameterError(f"{path.name!r} is empty (0 bytes)")
-            size = _png_size(data) or _gif_size(data) or _bmp_size(data) or _jpeg_size(data)
-            if size is None or size[0] < 1 or size[1] < 1:
-                raise ParameterError(f"{path.name!r} is not a PNG, JPEG, GIF or BMP image whose size can be read")
-            if _incomplete(data, handle):
-                # The app would refuse it (its decoder finds the end missing); say so here as well.
-                raise ParameterError(f"{path.name!r} is damaged or incomplete (the image data ends early)")
-    except OSError as error:
-        raise ParameterError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
-    return size
-
-
-def _incomplete(head: bytes, handle) -> bool:
-    """True when a PNG, JPEG or BMP file lacks its end: cut short by a download or a copy."""
-    if head.startswith(b"\x89PNG"):
-        return b"IEND\xaeB`\x82" not in head + handle.read()  # the last chunk, with its fixed CRC
-    if head.startswith(b"\xff\xd8"):
-        # After the first scan's marker the image data cannot hold FF D9 (its FFs are escaped), so
-        # the end-of-image marker must follow. Bytes after it (a phone's motion photo) do not matter.
-        start = _jpeg_scan_start(head)
-        return start is not None and b"\xff\xd9" not in head[start:] + handle.read()
-    if head.startswith(b"BM") and len(head) >= 6:
-        declared = struct.unpack("<I", head[2:6])[0]
-        return len(head) + len(handle.read()) < declared
-    return False
-
-
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
-        return struct.unpack(">II", data[16:24])
-    return None
-
-
-def _gif_size(data: bytes) -> tuple[int, int] | None:
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return struct.unpack("<HH", data[6:10])
-    return None
-
-
-def _bmp_size(data: bytes) -> tuple[int, int] | None:
-    if data.startswith(b"BM") and len(data) >= 26:
-        width, height = struct.unpack("<ii", data[18:26])
-        return width, abs(height)  # a negative height means rows stored top-down
-    return None
-
-
-# Start-of-frame markers carry the size; C4 (Huffman tables), C8 and CC (arithmetic coding) do not.
-_JPEG_FRAME_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    offset = 2
-    while offset + 4 <= len(data):
-        if data[offset] != 0xFF:
-            return None
-        marker = data[offset + 1]
-        if marker == 0xFF:  # fill byte
-            offset += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
-            offset += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image, or image data before any frame header
-            return None
-        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
-        if marker in _JPEG_FRAME_MARKERS:
-            if offset + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
-            return width, height
-        offset += 2 + length
-    return None
-
-
-def _jpeg_scan_start(data: bytes) -> int | None:
-    """Offset of a JPEG's first start-of-scan marker, walking the segments (an EXIF thumbnail inside
-    one is skipped whole); None if it is not within ``data``."""
-    offset = 2
-    while offset + 4 <= len(data) and data[offset] == 0xFF:
-        marker = data[offset + 1]
-        if marker == 0xDA:
-            return offset
-        if marker == 0xFF or marker in (0x01, *range(0xD0, 0xD8)):  # fill byte, markers without a length
-            offset += 1 if marker == 0xFF else 2
-            continue
-        offset += 2 + struct.unpack(">H", data[offset + 2 : offset + 4])[0]
-    return None
+        shown = decode_as_shown(path)
+    except ImageLoadError as error:
+        raise ParameterError(str(error)) from None
+    return shown.size, shown.original_size
 
 
 # ---- arguments ---------------------------------------------------------------------------------------
@@ -184,10 +100,10 @@ def _resolve_image(name: str) -> tuple[str, Path]:
     if name in bundled:
         return name, bundled[name]
     path = Path(name)
-    if path.is_file():
-        return path.stem, path
     if path.is_dir():
         raise ParameterError(f"--image {name!r} is a folder, not an image file")
+    if path.exists():  # a file, or a FIFO or device that the decoding names as such (never opened)
+        return path.stem, path
     known = ", ".join(bundled) or "none bundled"
     if os.sep in name or path.suffix:  # meant as a file
         raise ParameterError(f"--image: there is no file {name!r} (nor a bundled photo: {known})")
@@ -208,8 +124,12 @@ def _config(args: argparse.Namespace) -> MultiCropConfig:
         raise ParameterError(message) from None
 
 
-def crops_summary(name: str, path: Path, width: int, height: int, config: MultiCropConfig, seed: int) -> dict:
-    """Everything the command prints: the image, the views, DINO's loss pairs, the cost and the overlaps."""
+def crops_summary(name: str, path: Path, size: tuple[int, int], config: MultiCropConfig, seed: int,
+                  original_size: tuple[int, int] | None = None) -> dict:
+    """Everything the command prints: the image, the views, DINO's loss pairs, the cost and the overlaps.
+    ``size`` is the image as the page shows it; ``original_size`` the file's, when it was shrunk."""
+    width, height = size
+    original_width, original_height = original_size or size
     views = sample_views(width, height, config, seed)
     names = view_names(views)
     pairs = loss_pairs(views)
@@ -217,7 +137,8 @@ def crops_summary(name: str, path: Path, width: int, height: int, config: MultiC
     global_indices = [i for i, view in enumerate(views) if view.is_global]
     local_indices = [i for i, view in enumerate(views) if not view.is_global]
     return {
-        "image": {"name": name, "path": str(path), "width": width, "height": height},
+        "image": {"name": name, "path": str(path), "width": width, "height": height,
+                  "original_width": original_width, "original_height": original_height},
         "seed": seed,
         "config": {
             "num_global": config.num_global,
@@ -248,7 +169,10 @@ def _print_views(summary: dict) -> None:
     image, config = summary["image"], summary["config"]
     views = summary["views"]
     names = [view["name"] for view in views]
-    print(f"{image['name']} ({image['width']} x {image['height']} px), seed {summary['seed']}: "
+    shrunk = (image["original_width"], image["original_height"]) != (image["width"], image["height"])
+    size = f"{image['width']} x {image['height']} px" + (
+        f", shrunk from {image['original_width']} x {image['original_height']} as the page does" if shrunk else "")
+    print(f"{image['name']} ({size}), seed {summary['seed']}: "
           f"{config['num_global']} global crops (scale {config['global_scale'][0]:g}-{config['global_scale'][1]:g}, "
           f"{config['global_size']} px) and {config['num_local']} local crops "
           f"(scale {config['local_scale'][0]:g}-{config['local_scale'][1]:g}, {config['local_size']} px)")
@@ -282,8 +206,8 @@ def run_crops(args: argparse.Namespace) -> int:
     try:
         config = _config(args)
         name, path = _resolve_image(args.image)
-        width, height = read_image_size(path)
-        summary = crops_summary(name, path, width, height, config, args.seed)
+        size, original_size = image_size_as_shown(path)
+        summary = crops_summary(name, path, size, config, args.seed, original_size)
     except ParameterError as error:
         return fail(str(error))
     if args.json:
