@@ -7,12 +7,6 @@ import window_helpers
 from widgets.panel_base import MAX_KEPT
 
 
-@pytest.fixture
-def window(qtbot):
-    window = window_helpers.open_window(qtbot)
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
-    yield window
-    window.shutdown()
 
 
 def test_scrubbing_shows_an_earlier_step_and_live_returns(qtbot, window):
