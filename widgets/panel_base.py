@@ -66,6 +66,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     # (parameter, value) -> why that change may not act on a trained network (measured, in words).
     FRESH_ONLY: dict[tuple[str, object], str] = {}
     TRAINED_STEPS = 300  # from here on a run counts as trained for FRESH_ONLY
+    HISTORY_SCRUBBER = True  # a slider under the plots to look back through the run
 
     def __init__(self, controller, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -145,7 +146,12 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         scrub_row.addWidget(self.scrub_label)
         scrub_row.addWidget(self.scrubber, 1)
         scrub_row.addWidget(self.live_button)
-        plot_column.addLayout(scrub_row)
+        if self.HISTORY_SCRUBBER:
+            plot_column.addLayout(scrub_row)
+        else:
+            for widget in (self.scrub_label, self.scrubber, self.live_button):
+                widget.setParent(self)
+                widget.hide()
         # Only the pages with a hero and with changes that need a fresh network offer these.
         self.all_plots.setVisible(bool(self.secondary_plots))
         self.restart_button.setVisible(bool(self.FRESH_ONLY))
