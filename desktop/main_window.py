@@ -133,7 +133,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(training, "Play / pause", "Space", lambda: self._controller_do(lambda c: c.toggle()))
         self.add_action(training, "Step", "Right", lambda: self._controller_do(lambda c: c.step(1)))
         self.add_action(training, "Reset", "R", self._reset_current)
-        self.add_action(training, "Restart with these settings (keep the run as a ghost)", "Shift+R",
+        self.add_action(training, "Restart with these settings", "Shift+R",
                         self._restart_current)
 
         switches = bar.addMenu("&Switches")  # each page's own keys, from its page description

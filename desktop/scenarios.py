@@ -26,7 +26,8 @@ from engine.params import ParameterError, validate_params
 FORMAT = "distill-lab scenario"
 VERSION = 1
 MAX_BYTES = 256 * 1024  # a scenario is a few hundred bytes; anything huge is not one
-TOP_LEVEL_KEYS = {"format", "version", "name", "page", "caption", "params"}
+TOP_LEVEL_KEYS = {"format", "version", "name", "page", "caption", "params", "speed"}
+MAX_SPEED = 100_000.0  # steps a second; "lecture" (Lecture pace) and "full" are words
 
 
 class ScenarioError(ValueError):
@@ -42,11 +43,14 @@ class Scenario:
     caption: str
     params: dict = field(default_factory=dict)
     path: Path | None = None
+    speed: str | float | None = None  # None: leave the speed as it is; "lecture", "full" or steps/s
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, "version": VERSION, "name": self.name,
-                           "page": self.page, "caption": self.caption,
-                           "params": self.params}, indent=2) + "\n"
+        data = {"format": FORMAT, "version": VERSION, "name": self.name,
+                "page": self.page, "caption": self.caption, "params": self.params}
+        if self.speed is not None:
+            data["speed"] = self.speed
+        return json.dumps(data, indent=2) + "\n"
 
 
 def validate_multicrop(params: dict) -> dict:
@@ -108,7 +112,12 @@ def validate_scenario(data: object, source: str = "scenario") -> Scenario:
         validated = page_description(page).validate_params(params)
     except ParameterError as error:
         raise ScenarioError(f"{source}: {error}") from None
-    return Scenario(texts["name"], page, texts["caption"], validated)
+    speed = data.get("speed")
+    if speed is not None and speed not in ("lecture", "full") and not (
+            isinstance(speed, (int, float)) and not isinstance(speed, bool) and 0 < speed <= MAX_SPEED):
+        raise ScenarioError(f"{source}: 'speed' must be \"lecture\", \"full\" or steps a second from "
+                            f"above 0 to {MAX_SPEED:g}, not {speed!r}")
+    return Scenario(texts["name"], page, texts["caption"], validated, speed=speed)
 
 
 MAX_DEPTH = 8  # a scenario nests three levels (a scale range in params in the file)
@@ -124,7 +133,7 @@ def load_scenario(path: str | Path) -> Scenario:
     device or socket is refused at once, never opened for a blocking read."""
     path = Path(path)
     scenario = parse_scenario(read_text_file(path, "scenario", ScenarioError, MAX_BYTES), path.name)
-    return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path)
+    return Scenario(scenario.name, scenario.page, scenario.caption, scenario.params, path, scenario.speed)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:

@@ -55,7 +55,7 @@ from engine.history import BoundedHistory
 from engine.losses import cosine_loss, l2_normalize
 from engine.metrics import effective_rank, singular_values, std_normalized
 from engine.params import ParameterError, spec_table, validate_params
-from engine.verdicts import UNTRAINED
+from engine.verdicts import BYOL_RULES, EARLY, UNTRAINED
 from engine.published import (
     GUARD_NAMES,
     PUBLISHED_OUTCOMES,
@@ -524,7 +524,13 @@ class BYOLGrid:
         if self.step_count == 0:
             return UNTRAINED
         latest = self.latest[member]
-        return byol_verdict(latest["std_normalized"], self.dim, latest["effective_rank"])
+        raw = byol_verdict(latest["std_normalized"], self.dim, latest["effective_rank"])
+        if not self.judged:  # while training live: the single page's words for young runs
+            if raw == "healthy" and self.step_count < BYOL_RULES.healthy_after:
+                return EARLY
+            if self.step_count < BYOL_RULES.transient_steps:
+                return BYOL_RULES.transients.get(raw, raw)
+        return raw
 
     def published(self, member: int) -> PublishedOutcome:
         return PUBLISHED_OUTCOMES[self.COMBINATIONS[member]]

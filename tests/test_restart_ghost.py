@@ -6,11 +6,6 @@ import pytest
 import window_helpers
 
 
-@pytest.fixture
-def window(qtbot):
-    window = window_helpers.open_window(qtbot)
-    yield window
-    window.shutdown()
 
 
 def test_restart_keeps_the_seed_and_new_settings_and_leaves_a_ghost(qtbot, window):
@@ -47,9 +42,8 @@ def test_an_untrained_run_leaves_no_ghost(qtbot, window):
     assert panel.ghost is None
 
 
+@pytest.mark.window(pages=("dino",))
 def test_dino_centering_off_on_a_trained_run_says_so_and_restart_leaves_entropy_ghosts(qtbot, window):
-    window.show_page("dino")
-    qtbot.waitUntil(lambda: window.controllers["dino"].latest is not None, timeout=10000)
     panel, controller = window.panels["dino"], window.controllers["dino"]
     window_helpers.wait_snapshot(qtbot, controller, lambda s: True)
     controller.step(310)
@@ -88,3 +82,12 @@ def test_high_zoom_shows_the_hero_alone_unless_asked(qtbot, window):
     panel.all_plots.click()
     panel.set_theme(LIGHT, 1.0)
     assert panel.loss_plot.isVisibleTo(panel)
+
+
+@pytest.mark.parametrize("zoom", [1.0, 2.0])
+def test_the_cheat_sheet_fits_the_window(open_window, zoom):
+    window = open_window(zoom=zoom)
+    window.cheat_sheet.toggle()
+    hint = window.cheat_sheet.label.sizeHint()
+    assert "Restart with these settings" in window.cheat_sheet.label.text()
+    assert hint.height() <= window.height() and hint.width() <= window.width()

@@ -364,6 +364,7 @@ entropies.</p>
 
 
 class AblationPanel(SimulationPanel):
+    HISTORY_SCRUBBER = False  # eight runs and a map: the page has no room for it at presenter zoom
     PAGE_KEY = "ablation"
     TITLE = "Ablations"
     PARAMS = (SEED_SPEC,)

@@ -41,10 +41,19 @@ class CheatSheet(QtWidgets.QFrame):
                 keys = [key.toString(QtGui.QKeySequence.NativeText) for key in action.shortcuts()]
                 if keys and action.text():
                     rows.append((html.escape(", ".join(keys)), html.escape(action.text().replace("&", ""))))
-        size = BASE_FONT_PT * 1.2 * self.zoom
-        cells = "".join(
-            f"<tr><td style='padding:2px 18px 2px 0'><b>{key}</b></td><td>{text}</td></tr>"
-            for key, text in rows)
+        # Two columns side by side, and text small enough that they fit the window's height: one
+        # long column was cut off at 720 px. A row is about 1.9 x the point size in pixels.
+        per_column = -(-len(rows) // 2)
+        size = min(BASE_FONT_PT * 1.2 * self.zoom, self.window_.height() / ((per_column + 5) * 1.9))
+        # ... and narrow enough for the width: a character is about 0.75 x the point size in pixels.
+        widest = [max((len(html.unescape(k)) + len(html.unescape(t)) for k, t in half), default=0)
+                  for half in (rows[:per_column], rows[per_column:])]
+        size = min(size, self.window_.width() / ((sum(widest) + 12) * 0.75))
+        cell = "<td style='padding:2px 12px 2px 0'><b>{}</b></td><td style='padding-right:36px'>{}</td>"
+        cells = ""
+        for index in range(per_column):
+            picked = rows[index::per_column]
+            cells += "<tr>" + "".join(cell.format(key, text) for key, text in picked) + "</tr>"
         return (f"<div style='font-size:{size:.0f}pt'><p style='font-size:{size * 1.3:.0f}pt'>"
                 f"<b>Keyboard</b></p><table>{cells}</table>"
                 f"<p style='color:{self.theme.muted}'>Press any key to close</p></div>")

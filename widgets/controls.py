@@ -188,6 +188,21 @@ class TransportBar(QtWidgets.QWidget):
         self.reset_button.clicked.connect(lambda: self.reset_requested.emit(self.seed.value()))
         self.speed.currentIndexChanged.connect(lambda i: self.speed_changed.emit(self.speed.itemData(i)))
 
+    def set_speed(self, speed: str | float) -> None:
+        """Choose a speed as a scenario names it: "lecture", "full" or steps a second (the nearest
+        listed speed), and send it to the engine."""
+        if speed == "full":
+            index = self.speed.count() - 1
+        elif speed == LECTURE:
+            index = self.speed.findData(LECTURE)
+        else:
+            rates = [(abs(self.speed.itemData(i) - float(speed)), i) for i in range(self.speed.count())
+                     if isinstance(self.speed.itemData(i), float)]
+            index = min(rates)[1]
+        if index == self.speed.currentIndex():
+            self.speed_changed.emit(self.speed.itemData(index))
+        self.speed.setCurrentIndex(index)
+
     def _on_play(self, checked: bool) -> None:
         self.play_button.setText("Pause" if checked else "Play")
         self.play_toggled.emit(checked)

@@ -44,6 +44,7 @@ class Panel(Protocol):
     def set_controls_visible(self, visible: bool) -> None: ...
 
 
+MAX_KEPT = 240  # snapshots kept for the history scrubber (thinned as the run grows)
 HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown unless asked
 
 
@@ -65,6 +66,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     # (parameter, value) -> why that change may not act on a trained network (measured, in words).
     FRESH_ONLY: dict[tuple[str, object], str] = {}
     TRAINED_STEPS = 300  # from here on a run counts as trained for FRESH_ONLY
+    HISTORY_SCRUBBER = True  # a slider under the plots to look back through the run
 
     def __init__(self, controller, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -130,6 +132,29 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.plot_grid.setSpacing(6)
         self.build_plots(self.plot_grid)
         plot_column.addLayout(self.plot_grid, 1)
+        # The history scrubber: drag back through the run; every plot shows the step dragged to.
+        self.kept_snapshots: list[dict] = []
+        self.scrub_index: int | None = None  # None: live
+        self._resume_after_scrub = False
+        self.scrubber = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.scrubber.setToolTip("Drag back through the run: every plot shows that step. "
+                                 "Training pauses while you look; Live resumes it from the end.")
+        self.scrub_label = QtWidgets.QLabel("History: live")
+        self.live_button = QtWidgets.QPushButton("Live")
+        self.live_button.setEnabled(False)
+        scrub_row = QtWidgets.QHBoxLayout()
+        scrub_row.addWidget(self.scrub_label)
+        scrub_row.addWidget(self.scrubber, 1)
+        scrub_row.addWidget(self.live_button)
+        if self.HISTORY_SCRUBBER:
+            plot_column.addLayout(scrub_row)
+        else:
+            for widget in (self.scrub_label, self.scrubber, self.live_button):
+                widget.setParent(self)
+                widget.hide()
+        # Only the pages with a hero and with changes that need a fresh network offer these.
+        self.all_plots.setVisible(bool(self.secondary_plots))
+        self.restart_button.setVisible(bool(self.FRESH_ONLY))
         self.diagram = self.build_diagram()
 
         body = QtWidgets.QHBoxLayout()
@@ -161,6 +186,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.clear_ghost_button.clicked.connect(self.clear_ghost)
         self.log_steps.toggled.connect(self.set_log_steps)
         self.all_plots.toggled.connect(self.show_secondary_plots)
+        self.scrubber.sliderMoved.connect(self.scrub_to)
+        self.live_button.clicked.connect(self.go_live)
         self.transport.speed_changed.connect(controller.set_speed)
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
@@ -254,6 +281,12 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             # Said here, not by the engine loop, so Play, Step and the Right arrow all get the words.
             self.show_message(f"Training diverged: {snapshot['divergence_reason']}. Press Reset.")
         self.snapshot = snapshot
+        self.keep_snapshot(snapshot)
+        if self.scrub_index is None:  # while scrubbing, the step dragged to stays on screen
+            self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snapshot: dict) -> None:
+        """Verdict, caption and plots of one snapshot (the live one, or one kept for the scrubber)."""
         if snapshot.get("diverged_at_step") is not None:
             headline, kind = f"DIVERGED at step {snapshot['diverged_at_step']}: press Reset", "diverged"
             detail = snapshot["divergence_reason"]
@@ -285,6 +318,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                 self.controls[name].set_value(value)
             self.controller.set_param(name, value)
         self.transport.seed.setValue(int(scenario.params["seed"]))
+        if getattr(scenario, "speed", None) is not None:
+            self.transport.set_speed(scenario.speed)
         self.controller.reset(int(scenario.params["seed"]))
         self.scenario = scenario
         self.show_message("")
@@ -313,6 +348,60 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             self.clear_ghost_button.show()
         self.show_message("")
         self.controller.reset(seed)
+
+    # -- history scrubber -----------------------------------------------------------------
+    def keep_snapshot(self, snapshot: dict) -> None:
+        """Keep the snapshot for the scrubber; at MAX_KEPT every other one goes (first and last
+        stay), so memory is bounded and the whole run stays reachable, thinner as it grows."""
+        kept = self.kept_snapshots
+        if kept and snapshot["step"] < kept[-1]["step"]:
+            kept.clear()  # a reset: a new run's history
+            self.go_live()
+        if kept and snapshot["step"] == kept[-1]["step"]:
+            kept[-1] = snapshot
+        else:
+            kept.append(snapshot)
+        if len(kept) > MAX_KEPT:
+            del kept[1:-1:2]
+            if self.scrub_index is not None:
+                self.scrub_index = min(self.scrub_index // 2, len(kept) - 1)
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, len(kept) - 1)
+        self.scrubber.setValue(len(kept) - 1 if self.scrub_index is None else self.scrub_index)
+        self.scrubber.blockSignals(False)
+
+    def scrub_to(self, index: int) -> None:
+        """Show the kept snapshot ``index``; the last one is live."""
+        if not self.kept_snapshots:
+            return
+        index = max(0, min(index, len(self.kept_snapshots) - 1))
+        if index == len(self.kept_snapshots) - 1:
+            self.go_live()
+            return
+        if self.scrub_index is None and self.snapshot is not None and self.snapshot.get("running"):
+            self._resume_after_scrub = True
+            self.controller.pause()
+        self.scrub_index = index
+        shown = self.kept_snapshots[index]
+        self.scrub_label.setText(f"History: step {shown['step']}")
+        self.live_button.setEnabled(True)
+        self.show_snapshot(shown)
+
+    def go_live(self) -> None:
+        """Back to the latest snapshot; training resumes from the end if it ran before scrubbing."""
+        was_scrubbing = self.scrub_index is not None
+        self.scrub_index = None
+        self.scrub_label.setText("History: live")
+        self.live_button.setEnabled(False)
+        if self.kept_snapshots:
+            self.scrubber.blockSignals(True)
+            self.scrubber.setValue(len(self.kept_snapshots) - 1)
+            self.scrubber.blockSignals(False)
+        if was_scrubbing and self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+        if self._resume_after_scrub:
+            self._resume_after_scrub = False
+            self.controller.play()
 
     def set_log_steps(self, on: bool) -> None:
         for plot in self.plots:
