@@ -94,6 +94,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
     from desktop.app import application
     from desktop.pages import page as find_page
     from desktop.settings import ZOOM_STEPS, app_settings, read_float
+    from desktop.style import style_sheet
     from widgets.theme import LIGHT, THEMES
 
     app = application()
@@ -105,6 +106,7 @@ def record_page(page_key: str, output: Path, *, size: tuple[int, int], steps: in
     controller = SteppedController(page.simulation_class())
     panel = page.panel_class(controller, theme)
     try:
+        panel.setStyleSheet(style_sheet(theme, zoom))  # the window's look: the page alone has none
         panel.set_theme(theme, zoom)
         panel.resize(*size)
         panel.show()

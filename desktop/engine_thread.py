@@ -17,7 +17,7 @@ from PySide6 import QtCore
 from desktop import engine_commands as commands
 from desktop.engine_controller import EngineControllerBase
 from engine.params import ParameterError
-from engine.simulation import Trainable, build_simulation
+from engine.simulation import LECTURE, Trainable, build_simulation
 
 SNAPSHOT_INTERVAL_S = 1.0 / 40.0  # ~30 frames a second reach the display after scheduling jitter
 SLICE_BUDGET_S = 0.008  # short slices keep the GUI thread's share of the GIL
@@ -152,7 +152,9 @@ class EngineWorker(QtCore.QObject):
 
     @QtCore.Slot(object)
     def set_speed(self, steps_per_second: object) -> None:
-        self._steps_per_second = None if steps_per_second is None else float(steps_per_second)
+        # LECTURE: the simulation chooses its own rate (Simulation.lecture_rate).
+        self._steps_per_second = (steps_per_second if steps_per_second in (None, LECTURE)
+                                  else float(steps_per_second))
         self._step_credit = 0.0
 
     # -- the loop -------------------------------------------------------------------------
@@ -194,7 +196,10 @@ class EngineWorker(QtCore.QObject):
             while time.perf_counter() - start < SLICE_BUDGET_S and not simulation.diverged:
                 simulation.step(1)
         else:
-            self._step_credit = min(self._step_credit + elapsed * self._steps_per_second, 50.0)
+            rate = self._steps_per_second
+            if rate == LECTURE:
+                rate = simulation.lecture_rate() if hasattr(simulation, "lecture_rate") else 30.0
+            self._step_credit = min(self._step_credit + elapsed * rate, 50.0)
             due = int(self._step_credit)
             self._step_credit -= due
             if due:
@@ -255,6 +260,12 @@ class EngineController(EngineControllerBase):
         if self._thread.isRunning():
             self._start.emit()
         else:  # "QThread::start: Thread creation error", e.g. short of memory: say so, never wait on it
+            self.ensure_started()
+
+    def ensure_started(self) -> None:
+        """The engine thread starts with its controller; if it could not, the page (shown now,
+        perhaps built after this controller) is told again."""
+        if not self._thread.isRunning():
             self.engine_trouble("The engine could not start a thread (the computer may be short of "
                                 "memory): close other programs, then restart Distill Lab.")
 

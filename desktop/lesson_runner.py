@@ -7,6 +7,8 @@ from PySide6 import QtCore
 
 from desktop.lessons import Lesson, LessonStep
 
+RESET_MARGIN = 50  # steps
+
 
 class LessonRunner(QtCore.QObject):
     """The lesson in progress, its step, and the wait of that step."""
@@ -23,7 +25,8 @@ class LessonRunner(QtCore.QObject):
         self.index = -1
         self._listening = None  # the controller whose snapshots the wait watches
         self._armed = False  # False until a snapshot of the step's fresh state has arrived
-        self._play_after_reset = False
+        self._entry_step = 0
+        self._seen_other_verdict = False
         self.waiting = False
 
     @property
@@ -66,9 +69,9 @@ class LessonRunner(QtCore.QObject):
         window.show_page(step.page)
         panel = window.panels[step.page]
         controller = window.controllers.get(step.page)
-        # Play after a reset waits for the reset's own snapshot (step 0): snapshots of the old run
-        # may still be on their way, and a running engine would overwrite step 0 before it arrived.
-        self._play_after_reset = False
+        # Snapshots of the old run may still be on their way after a reset: the new run's are told
+        # apart by their step count, which starts again from 0 (see _on_snapshot).
+        self._entry_step = controller.latest["step"] if controller is not None and controller.latest else 0
         if controller is not None:
             if step.params or step.reset:
                 controller.pause()
@@ -79,40 +82,41 @@ class LessonRunner(QtCore.QObject):
                     controller.set_param(name, value)
             if step.reset:
                 controller.reset(panel.transport.seed.value())
-                self._play_after_reset = step.play
-            elif step.play:
-                controller.play()
+            if step.play:
+                controller.play()  # the engine applies the commands in order: it plays the new run
         self.step_entered.emit(index)
         self.waiting = step.wait is not None and controller is not None
-        if self.waiting or self._play_after_reset:
+        if self.waiting:
             self._listening = controller
             self._armed = not step.reset
+            self._seen_other_verdict = False
             controller.snapshot.connect(self._on_snapshot)
         self.status_changed.emit(f"Waiting for {step.wait.describe()}…" if self.waiting else "")
-        if self._listening is not None and self._armed and controller.latest is not None:
+        if self.waiting and self._armed and controller.latest is not None:
             self._on_snapshot(controller.latest)
 
     def _on_snapshot(self, snapshot: dict) -> None:
         step = self.step
-        if step is None or self._listening is None:
+        if step is None or step.wait is None or not self.waiting:
             return
         if not self._armed:
-            if snapshot["step"] != 0:
-                return  # the old run's
-            self._armed = True
-            if self._play_after_reset:
-                self._play_after_reset = False
-                self._listening.play()
-            if not self.waiting:
-                self._stop_listening()
+            # The new run counts from 0; the old one had reached _entry_step. An old run younger
+            # than RESET_MARGIN steps cannot be told apart, and its state is close to a fresh one.
+            self._armed = (snapshot["step"] < self._entry_step or snapshot["step"] == 0
+                           or self._entry_step < RESET_MARGIN)
+            if not self._armed:
                 return
         if any(snapshot["params"].get(name) != value for name, value in step.params.items()):
             return  # made before the step's settings reached the engine
         panel = self.window.panels[step.page]
         words = {panel.live_state(snapshot)[1], str(snapshot.get("verdict", ""))}
+        if step.wait.until == "verdict" and step.wait.verdict not in words:
+            self._seen_other_verdict = True
         if snapshot.get("diverged_at_step") is not None:
             self._finish_wait(f"Training diverged at step {snapshot['diverged_at_step']}: press Reset.")
-        elif step.wait.met(snapshot, words):
+        elif step.wait.met(snapshot, words) and (step.wait.until != "verdict" or self._seen_other_verdict):
+            # A verdict wait waits for the verdict to change to its word: a fresh network can
+            # look healthy at step 0 before training first squeezes it.
             self._finish_wait(f"Paused at step {snapshot['step']}: {step.wait.describe()} reached. Look!")
         elif step.wait.gave_up(snapshot):
             self._finish_wait(f"Paused at step {snapshot['step']}: {step.wait.describe()} did not come "

@@ -18,7 +18,7 @@ Format (version 1)::
 
 "do" is optional: "page" shows a page, "params" sets controls exactly as moving them would,
 "reset" starts afresh from the seed, "play" starts training. "wait" is optional:
-``{"until": "step", "at_least": N}``, ``{"until": "verdict", "is": WORD}`` or
+``{"until": "step", "at_least": N}``, ``{"until": "verdict", "is": WORD}`` (the verdict changing to WORD) or
 ``{"until": "metric", "name": METRIC, "below"/"above": X}``; with "max_steps" the wait gives up
 at that step (and says so). When the event comes, training pauses so the hall can look.
 """

@@ -133,6 +133,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(training, "Play / pause", "Space", lambda: self._controller_do(lambda c: c.toggle()))
         self.add_action(training, "Step", "Right", lambda: self._controller_do(lambda c: c.step(1)))
         self.add_action(training, "Reset", "R", self._reset_current)
+        self.add_action(training, "Restart with these settings (keep the run as a ghost)", "Shift+R",
+                        self._restart_current)
 
         switches = bar.addMenu("&Switches")  # each page's own keys, from its page description
         for page in self.pages:
@@ -301,6 +303,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _reset_current(self) -> None:
         self.current_panel().reset_page()
+
+    def _restart_current(self) -> None:
+        panel = self.current_panel()
+        if hasattr(panel, "restart_with_settings"):  # training pages (SimulationPanel)
+            panel.restart_with_settings()
 
     def use_switch(self, page: Page, switch: Switch) -> None:
         """A key of the Switches menu: a parameter of the page in view, or an action of its own page."""

@@ -79,12 +79,15 @@ def image_to_rgb(image: QtGui.QImage) -> np.ndarray:
 
 
 def recordable_parts(panel: QtWidgets.QWidget) -> list[tuple[str, QtWidgets.QWidget]]:
-    """What can be recorded on a page: the whole page, then each plot (its export targets), as
-    (label, widget); a panel may offer more (diagrams) through its own ``recordable_parts()``."""
+    """What can be recorded on a page, as (label, widget): the whole page, its mechanism diagram if
+    it has one, then each plot (the plots it exports); a panel may offer others through its own
+    ``recordable_parts()``."""
     own = getattr(panel, "recordable_parts", None)
     if callable(own):
         return [("Whole page", panel)] + list(own())
     parts = [("Whole page", panel)]
+    if getattr(panel, "diagram", None) is not None:
+        parts.append(("Mechanism diagram", panel.diagram))
     for index, plot in enumerate(getattr(panel, "plots", [])):
         title = getattr(plot, "title", "") or f"Plot {index + 1}"
         parts.append((title, plot))

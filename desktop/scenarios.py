@@ -50,33 +50,16 @@ class Scenario:
 
 
 def validate_multicrop(params: dict) -> dict:
-    """The multi-crop page's scenario schema (it trains no simulation, so has no ParamSpecs)."""
+    """The multi-crop page's scenario: its simulation's ParamSpecs, and scale ranges whose minimum
+    is not above their maximum (each value alone cannot say that)."""
     from engine.multicrop import MultiCropConfig
-    from resources.paths import bundled_images
+    from engine.multicrop_training import MULTICROP_TRAINING_PARAMS
+    from engine.params import validate_params
 
-    allowed = {"image", "num_local", "global_scale", "local_scale", "seed"}
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ParameterError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}")
-    defaults = MultiCropConfig()
-    images = bundled_images()
-    image = params.get("image", next(iter(images)))
-    if not isinstance(image, str) or image not in images:
-        raise ParameterError(f"image must be one of {', '.join(images)}, not {image!r}")
-    seed = params.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        raise ParameterError(f"seed must be a whole number from 0 to 2147483647, not {seed!r}")
-    scales = {}
-    for name in ("global_scale", "local_scale"):
-        value = params.get(name, list(getattr(defaults, name)))
-        if (not isinstance(value, list) or len(value) != 2
-                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)):
-            raise ParameterError(f"{name} must be a list [min, max] of two numbers, not {value!r}")
-        scales[name] = (float(value[0]), float(value[1]))
-    num_local = params.get("num_local", defaults.num_local)
-    MultiCropConfig(num_local=num_local, **scales).validate()
-    return {"image": image, "num_local": num_local, "seed": seed,
-            "global_scale": list(scales["global_scale"]), "local_scale": list(scales["local_scale"])}
+    validated = validate_params(MULTICROP_TRAINING_PARAMS, params)
+    MultiCropConfig(global_scale=(validated["global_scale_min"], validated["global_scale_max"]),
+                    local_scale=(validated["local_scale_min"], validated["local_scale_max"])).validate()
+    return validated
 
 
 def validate_ablation(params: dict) -> dict:

@@ -19,7 +19,11 @@ def style_sheet(theme: Theme, zoom: float = 1.0) -> str:
     QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
     QCheckBox#guard, QCheckBox#switch {{ font-size: {base * 1.25:.1f}pt; font-weight: bold;
                                          padding: {3 * zoom:.0f}px 0; }}
-    QCheckBox::indicator {{ width: {20 * zoom:.0f}px; height: {20 * zoom:.0f}px; }}
+    QCheckBox::indicator {{ width: {20 * zoom:.0f}px; height: {20 * zoom:.0f}px; border-radius: 3px;
+                           border: {max(2, round(2 * zoom))}px solid {theme.foreground};
+                           background: {theme.background}; }}
+    QCheckBox::indicator:checked {{ background: {theme.primary};
+                                   border: {max(2, round(2 * zoom))}px solid {theme.foreground}; }}
     QLabel#verdict {{ font-size: {base * 1.55:.1f}pt; font-weight: bold; }}
     QLabel#caption {{ font-size: {base * 1.05:.1f}pt; color: {theme.foreground}; }}
     QLabel#message {{ font-size: {base * 1.1:.1f}pt; color: {theme.collapsed}; font-weight: bold; }}

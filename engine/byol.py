@@ -29,6 +29,7 @@ from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
 from engine.params import ParamSpec
 from engine.simulation import Simulation, all_finite
+from engine.verdicts import BYOL_RULES, byol_verdict, spread
 
 BYOL_PARAMS = (
     ParamSpec("ema", bool, True, "EMA teacher",
@@ -73,6 +74,7 @@ class BYOLSimulation(Simulation):
     PROJECTION_DIM = 16
     EVALUATION_SIZE = 512
     KNN_INTERVAL = 50  # kNN costs more than all other metrics together; refresh it less often
+    VERDICT_RULES = BYOL_RULES
 
     def _build(self) -> None:
         seed = self.params["seed"]
@@ -217,15 +219,20 @@ class BYOLSimulation(Simulation):
     def _evaluate(self, loss: float) -> dict[str, float]:
         representation, projection = self.embed(self.eval_inputs)
         self._eval_projection = projection
+        per_dimension_std = std_normalized(projection)
         if self.step_count % self.KNN_INTERVAL == 0 or self.step_count == 0:
             self._knn = (self.step_count, knn_accuracy(representation, self.eval_labels))
         return {
             "loss": float(loss),
-            "std_normalized": std_normalized(projection),
+            "std_normalized": per_dimension_std,
+            "spread": spread(per_dimension_std, self.dim),  # the one unit the app and the CLI show
             "effective_rank": effective_rank(projection),
             "knn_accuracy": self._knn[1],
             "dim": self.dim,
         }
+
+    def raw_verdict(self, metrics: dict) -> str:
+        return byol_verdict(metrics["std_normalized"], self.dim, metrics["effective_rank"])
 
     def refresh_latest(self) -> None:
         """Bring the kNN accuracy of the latest metrics up to the current step."""
@@ -257,6 +264,7 @@ class BYOLSimulation(Simulation):
             "params": dict(self.params),
             "dim": self.dim,
             "latest": dict(self.latest),
+            "verdict": self.verdict,
             "history": {"step": self.history.steps(),
                         **{name: self.history.column(name) for name in self.METRICS}},
             "singular_values": singular_values(projection),
@@ -266,20 +274,6 @@ class BYOLSimulation(Simulation):
             "diverged_at_step": self.diverged_at_step,
             "divergence_reason": self.divergence_reason,
         }
-
-
-def byol_verdict(std_normalized: float, dim: int, effective_rank: float) -> str:
-    """The live state in a few words, from the collapse metrics alone.
-
-    std x sqrt(d) below 0.1 is complete collapse (every input gets almost the same output);
-    below 0.3, or an effective rank under 2, the outputs use only a few directions.
-    """
-    spread = std_normalized * np.sqrt(dim)
-    if spread < 0.1:
-        return "collapsed"
-    if spread < 0.3 or effective_rank < 2.0:
-        return "partly collapsed"
-    return "healthy"
 
 
 SLOW_PREDICTOR = 2.0  # a predictor multiplier below this is "at the base learning rate"

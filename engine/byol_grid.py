@@ -55,6 +55,7 @@ from engine.history import BoundedHistory
 from engine.losses import cosine_loss, l2_normalize
 from engine.metrics import effective_rank, singular_values, std_normalized
 from engine.params import ParameterError, spec_table, validate_params
+from engine.verdicts import UNTRAINED
 from engine.published import (
     GUARD_NAMES,
     PUBLISHED_OUTCOMES,
@@ -246,6 +247,9 @@ class BYOLGrid:
         if seed is not None:
             self.params["seed"] = self._specs["seed"].validate(seed)
         self.step_count = 0
+        # The papers report trained networks: the live page compares with them from the length of a
+        # default run; a headless run() is judged at its end (the whole training asked for).
+        self.judge_from_step = self.DEFAULT_STEPS
         m = self.num_members
         self.diverged_at_step: list[int | None] = [None] * m
         self.divergence_reasons = [""] * m
@@ -494,6 +498,7 @@ class BYOLGrid:
         if self.step_count % self.EVAL_INTERVAL:
             self._record()
         self.refresh_latest()
+        self.judge_from_step = min(self.judge_from_step, self.step_count)
         return time.perf_counter() - start
 
     def refresh_latest(self) -> None:
@@ -509,8 +514,15 @@ class BYOLGrid:
             self.latest[k]["knn_accuracy"] = float(self._knn[k])
 
     # -- outcomes -------------------------------------------------------------------------
+    @property
+    def judged(self) -> bool:
+        """Trained long enough to be compared with the papers (never at step 0)."""
+        return self.step_count >= max(self.judge_from_step, 1)
+
     def verdict(self, member: int) -> str:
-        """byol_verdict from the member's latest metrics."""
+        """byol_verdict from the member's latest metrics; untrained at step 0."""
+        if self.step_count == 0:
+            return UNTRAINED
         latest = self.latest[member]
         return byol_verdict(latest["std_normalized"], self.dim, latest["effective_rank"])
 
@@ -518,7 +530,10 @@ class BYOLGrid:
         return PUBLISHED_OUTCOMES[self.COMBINATIONS[member]]
 
     def agrees(self, member: int) -> bool | None:
-        """Does the member's verdict match the paper? None where no paper ran the combination."""
+        """Does the member's verdict match the paper? None where no paper ran the combination, or
+        before the runs have trained (``judged``)."""
+        if not self.judged:
+            return None
         return agrees_with_paper(self.verdict(member), self.published(member))
 
     def outcome_rows(self) -> list[dict]:
@@ -537,6 +552,8 @@ class BYOLGrid:
                 "verdict": self.verdict(k),
                 "published": asdict(self.published(k)),
                 "agrees": self.agrees(k),
+                "judged": self.judged,
+                "judge_from_step": self.judge_from_step,
                 "diverged_at_step": self.diverged_at_step[k],
             })
         return rows

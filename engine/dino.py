@@ -27,6 +27,7 @@ from engine.mlp import copy_params, init_mlp, mlp_backward, mlp_forward
 from engine.optim import SGD, ema_update
 from engine.params import ParamSpec
 from engine.simulation import Simulation, all_finite
+from engine.verdicts import DINO_RULES, dino_verdict
 
 EVALUATION_SIZE = 256  # samples, two fixed views each
 
@@ -74,37 +75,6 @@ DINO_PARAMS = (
               "Which evaluation sample's teacher and student distributions are shown "
               "(display only: training ignores it).", 0, EVALUATION_SIZE - 1),
 )
-
-
-# -- verdict ------------------------------------------------------------------------------------
-# Thresholds, as fractions of log K (the entropy of the uniform distribution). The usage entropy
-# minus the mean teacher entropy is the information the teacher's output carries about the sample
-# (a mutual information, 0 when every sample gets the same distribution).
-# - collapsed when that information is below 0.2 log K (the output hardly depends on the sample),
-#   or when the usage entropy is below 0.3 log K (one or two prototypes carry nearly all the mass);
-# - a collapse is "uniform" when the per-sample teacher entropy is above 0.5 log K (flat output,
-#   DINO Fig. 7 centering only), else "one prototype dominates" (DINO Fig. 7 sharpening only);
-# - anything else is healthy: confident per sample while many prototypes are used.
-MIN_INFORMATION_FRACTION = 0.2
-MIN_USAGE_FRACTION = 0.3
-UNIFORM_ENTROPY_FRACTION = 0.5
-
-
-def dino_verdict(teacher_entropy: float, usage_entropy: float, num_prototypes: int) -> str:
-    """One of "one prototype dominates", "uniform", "healthy" for DINO's two collapse metrics.
-
-    ``teacher_entropy`` is the mean per-sample entropy of the teacher distribution and
-    ``usage_entropy`` the entropy of its batch mean, both in nats, over ``num_prototypes``.
-    """
-    log_k = math.log(num_prototypes)
-    information = usage_entropy - teacher_entropy
-    collapsed = (information < MIN_INFORMATION_FRACTION * log_k
-                 or usage_entropy < MIN_USAGE_FRACTION * log_k)
-    if not collapsed:
-        return "healthy"
-    if teacher_entropy > UNIFORM_ENTROPY_FRACTION * log_k:
-        return "uniform"
-    return "one prototype dominates"
 
 
 # -- softmax and cross-entropy ------------------------------------------------------------------
@@ -242,6 +212,8 @@ class DINOSimulation(Simulation):
     HEAD_HIDDEN_LAYERS = 2
     BOTTLENECK_DIM = 16
     EVALUATION_SIZE = EVALUATION_SIZE
+    VERDICT_RULES = DINO_RULES
+    DISPLAY_PARAMS = ("chosen_sample",)
 
     def _build(self) -> None:
         seed = self.params["seed"]
@@ -350,6 +322,9 @@ class DINOSimulation(Simulation):
             self._eval_student_probs = np.exp(log_s[n:])
         return metrics
 
+    def raw_verdict(self, metrics: dict) -> str:
+        return dino_verdict(metrics["teacher_entropy"], metrics["usage_entropy"], self.num_prototypes)
+
     def snapshot(self) -> dict:
         """Fresh arrays for the panels: they never see the live training state."""
         chosen = self.params["chosen_sample"]
@@ -371,8 +346,8 @@ class DINOSimulation(Simulation):
             "student_distribution": self._eval_student_probs[chosen].copy(),
             "chosen_label": int(self.eval_labels[chosen]),
             "center": self.center.copy(),
-            "verdict": dino_verdict(latest["teacher_entropy"], latest["usage_entropy"],
-                                    self.num_prototypes),
+            "verdict": self.verdict,
+            "raw_verdict": self.raw_verdict(latest),
             "diverged_at_step": self.diverged_at_step,
             "divergence_reason": self.divergence_reason,
         }

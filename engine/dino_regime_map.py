@@ -78,6 +78,7 @@ class _CellSimulation(DINOSimulation):
     """DINOSimulation evaluating less often: the map needs the final values only."""
 
     EVAL_INTERVAL = 100
+    DENSE_STEPS = 0  # nor densely after a reset
 
 
 def _finish(sim: DINOSimulation, row: int, column: int, seconds: float) -> CellResult:

@@ -303,7 +303,7 @@ def coverage_matrix(views: Sequence[CropView]) -> np.ndarray:
     return matrix
 
 
-def _resize_weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
+def resize_weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
     """An ``out_size`` x ``in_size`` matrix mapping a row of input pixels to output pixels.
 
     Pixel centres are aligned as in PIL / torchvision (align_corners=False). Bilinear uses a
@@ -340,8 +340,8 @@ def crop_to_array(image: np.ndarray, view: CropView, interpolation: str = "bilin
     if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
         raise ValueError(f"crop box {view.box} does not lie inside the {width} x {height} image")
     crop = image[y : y + h, x : x + w].astype(np.float32)
-    rows = _resize_weights(h, view.size, interpolation).astype(np.float32)
-    cols = _resize_weights(w, view.size, interpolation).astype(np.float32)
+    rows = resize_weights(h, view.size, interpolation).astype(np.float32)
+    cols = resize_weights(w, view.size, interpolation).astype(np.float32)
     if crop.ndim == 2:
         resized = rows @ crop @ cols.T
     else:

@@ -129,6 +129,7 @@ CLAIMS: tuple[Claim, ...] = tuple(_guard_claims() + _single_byol_claims() + _din
 # -- training (in the worker processes) -------------------------------------------------------
 class _ReproduceBYOL(BYOLSimulation):
     EVAL_INTERVAL = EVAL_INTERVAL
+    DENSE_STEPS = 0  # the claims need final values, not every early step
     KNN_INTERVAL = 1500  # kNN is not part of any verdict; refreshed at the end of the run
 
 
@@ -139,6 +140,7 @@ class _ReproduceGrid(BYOLGrid):
 
 class _ReproduceDINO(DINOSimulation):
     EVAL_INTERVAL = EVAL_INTERVAL
+    DENSE_STEPS = 0
 
 
 def _byol_record(history, latest, dim: int, diverged_at_step) -> dict:

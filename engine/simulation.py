@@ -10,6 +10,9 @@ import numpy as np
 
 from engine.history import BoundedHistory
 from engine.params import ParamSpec, ParameterError, spec_table, validate_params
+from engine.verdicts import UNTRAINED, VerdictRules, VerdictTracker
+
+LECTURE = "lecture"  # the engine's speed setting that asks the simulation for its rate (lecture_rate)
 
 
 @runtime_checkable
@@ -62,8 +65,17 @@ class Simulation(ABC):
     NAME: str = ""
     PARAMS: tuple[ParamSpec, ...] = ()
     METRICS: tuple[str, ...] = ()
+    # Metrics that are NaN while their part is switched off (a twin not trained): not a divergence.
+    OPTIONAL_METRICS: tuple[str, ...] = ()
     EVAL_INTERVAL: int = 10
+    # Metrics at every step for this long after a reset or a change: a 10-step crash draws as a curve.
+    DENSE_STEPS: int = 200
     DEFAULT_STEPS: int = 1000
+    # "Lecture pace": steps/s = per_step x steps since the last change (reset, a control moved, or a
+    # new verdict shown), between a floor and a ceiling: slow while things change, fast while they settle.
+    LECTURE_PACE: tuple[float, float, float] = (3.0, 0.5, 600.0)  # floor, per step, ceiling
+    VERDICT_RULES: VerdictRules | None = None  # None: the simulation gives no verdict
+    DISPLAY_PARAMS: tuple[str, ...] = ()  # parameters that change only what is shown, not training
 
     def __init__(self, **params: object):
         self.params = validate_params(self.PARAMS, params)
@@ -79,6 +91,9 @@ class Simulation(ABC):
         old = self.params[name]
         self.params[name] = value
         if old != value:
+            if self._specs[name].live and name not in self.DISPLAY_PARAMS:
+                self._dense_until = self.step_count + self.DENSE_STEPS
+                self._changed_at = self.step_count
             self._on_param_changed(name, old, value)
 
     def _on_param_changed(self, name: str, old: object, new: object) -> None:
@@ -94,7 +109,11 @@ class Simulation(ABC):
         self.divergence_reason = ""
         self._loss_sum = 0.0
         self._loss_count = 0
-        self.history = BoundedHistory(self.METRICS)
+        self.history = BoundedHistory(self.METRICS, keep_first=self.DENSE_STEPS + 1)
+        self._dense_until = self.DENSE_STEPS
+        self._changed_at = 0
+        self._verdicts = VerdictTracker(self.VERDICT_RULES) if self.VERDICT_RULES else None
+        self.verdict = UNTRAINED if self.VERDICT_RULES else ""
         self._build()
         self.latest = self._evaluate(float("nan"))
         self.history.record(0, self.latest)
@@ -117,7 +136,7 @@ class Simulation(ABC):
                 return
             self._loss_sum += loss
             self._loss_count += 1
-            if self.step_count % self.EVAL_INTERVAL == 0:
+            if self.step_count % self.EVAL_INTERVAL == 0 or self.step_count <= self._dense_until:
                 self._record()
 
     def _record(self) -> None:
@@ -125,9 +144,15 @@ class Simulation(ABC):
         self._loss_sum, self._loss_count = 0.0, 0
         with np.errstate(all="ignore"):
             metrics = self._evaluate(mean_loss)
-        if all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+        if all(math.isfinite(v) for k, v in metrics.items()
+               if isinstance(v, float) and k not in self.OPTIONAL_METRICS):
             self.latest = metrics
             self.history.record(self.step_count, metrics)
+            if self._verdicts is not None:
+                verdict = self._verdicts.update(self.step_count, self.raw_verdict(metrics))
+                if verdict != self.verdict and self.step_count > 1:
+                    self._changed_at = self.step_count  # a new verdict: slow down to show what follows
+                self.verdict = verdict
 
     def run(self, steps: int) -> float:
         """Train ``steps`` steps headless; returns the wall time in seconds."""
@@ -137,6 +162,15 @@ class Simulation(ABC):
             self._record()
         self.refresh_latest()
         return time.perf_counter() - start
+
+    def lecture_rate(self) -> float:
+        """Steps per second at lecture pace now (see LECTURE_PACE)."""
+        floor, per_step, ceiling = self.LECTURE_PACE
+        return min(max(floor, per_step * (self.step_count - self._changed_at)), ceiling)
+
+    def raw_verdict(self, metrics: dict) -> str:
+        """Hook: the verdict one evaluation's metrics give, before it has held (see engine/verdicts.py)."""
+        return ""
 
     def refresh_latest(self) -> None:
         """Hook: bring metrics that are refreshed less often than every evaluation up to date."""
@@ -173,7 +207,7 @@ class Simulation(ABC):
             "seconds": round(seconds, 4),
             "diverged": self.diverged,
             "diverged_at_step": self.diverged_at_step,
-            "final": {k: v for k, v in self.latest.items()},
+            "final": {**({"verdict": self.verdict} if self.VERDICT_RULES else {}), **self.latest},
             "history": self.history.as_dict(),
         }
 

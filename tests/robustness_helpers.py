@@ -87,12 +87,19 @@ def _children(pid: str) -> list[str]:
     return found
 
 
-def rss_kib() -> int:
-    """Resident set size in KiB (Linux /proc) of this process and all its descendants (the engine
-    worker processes), 0 where /proc is missing."""
-    total, pending = 0, [str(os.getpid())]
+def rss_by_process() -> dict[str, int]:
+    """Resident set size in KiB (Linux /proc) of this process and each of its descendants (the
+    engine worker processes) by pid; empty where /proc is missing."""
+    sizes, pending = {}, [str(os.getpid())]
     while pending:
         pid = pending.pop()
-        total += _rss_of(pid)
+        size = _rss_of(pid)
+        if size:
+            sizes[pid] = size
         pending += _children(pid)
-    return total
+    return sizes
+
+
+def rss_kib() -> int:
+    """Resident set size in KiB of this process and all its descendants, 0 where /proc is missing."""
+    return sum(rss_by_process().values())

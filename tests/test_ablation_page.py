@@ -61,7 +61,9 @@ def test_page_builds_with_table_and_plots(qtbot, page):
     names = [table.item(row, 0).text() for row in range(8)]
     assert names[0] == "all guards (BYOL)" and names[4] == "no EMA (SimSiam)"
     agree_column = [table.item(row, AGREES_COLUMN).text() for row in range(8)]
-    assert all(text.startswith(("✓", "✗", "–")) for text in agree_column)
+    # Untrained at step 0: nothing is compared with the papers before the runs have trained.
+    assert all(text.startswith(("…", "–")) for text in agree_column)
+    assert "DISAGREES" not in panel.verdict.text() and "training" in panel.verdict.text()
     assert agree_column[3] == agree_column[7] == "– no paper"  # combinations no paper ran
     panel.set_theme(DARK, 1.5)
     panel.set_controls_visible(False)

@@ -20,7 +20,7 @@ def test_first_snapshot_is_drawn(qtbot, window):
     panel, controller = byol(window)
     snapshot = wait_snapshot(qtbot, controller, lambda s: s["step"] == 0)
     assert snapshot["params"]["ema"] is True
-    assert panel.verdict.text().startswith("HEALTHY")
+    assert panel.verdict.text().startswith("UNTRAINED")  # nothing is judged before training
     assert "stop-gradient on" in panel.caption.text()
 
 

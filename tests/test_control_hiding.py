@@ -21,7 +21,7 @@ def test_every_page_lists_its_controls(window):
     dino = [control.key for control in window.panels["dino"].hideable_controls()]
     assert {"centering", "teacher_temperature", "warmup_steps"} <= set(dino)
     multicrop = [control.key for control in window.panels["multicrop"].hideable_controls()]
-    assert {"resample", "seed", "image", "num_local", "global_scale", "local_scale"} <= set(multicrop)
+    assert {"transport", "num_local", "global_scale_min", "local_scale_max", "twin", "photos"} <= set(multicrop)
     assert "steps_per_cell" in [control.key for control in window.panels["ablation"].hideable_controls()]
 
 
@@ -61,7 +61,7 @@ def test_a_group_whose_controls_are_all_hidden_goes_too(window):
 def test_hidden_controls_and_the_column_are_remembered(window, open_window):
     window.set_control_shown("byol", "predictor", False)
     window.set_control_shown("byol", "help", False)
-    window.set_control_shown("multicrop", "global_scale", False)
+    window.set_control_shown("multicrop", "global_scale_min", False)
     window.controls_action.trigger()  # Ctrl+H: the whole column goes
     assert window.panels["dino"].control_scroll.isHidden()
     window.close()
@@ -70,7 +70,7 @@ def test_hidden_controls_and_the_column_are_remembered(window, open_window):
     try:
         assert again.panels["byol"].hidden_controls() == {"predictor", "help"}
         assert again.panels["byol"].controls["predictor"].isHidden()
-        assert again.panels["multicrop"].global_min.isHidden()
+        assert again.panels["multicrop"].controls["global_scale_min"].isHidden()
         assert again.panels["dino"].hidden_controls() == set()
         assert not again.controls_action.isChecked()
         assert again.panels["byol"].control_scroll.isHidden()
@@ -86,7 +86,7 @@ def test_hidden_controls_and_the_column_are_remembered(window, open_window):
         assert third.controls_action.isChecked()
         assert not third.panels["byol"].control_scroll.isHidden()
         assert third.panels["byol"].hidden_controls() == set()
-        assert third.panels["multicrop"].hidden_controls() == {"global_scale"}
+        assert third.panels["multicrop"].hidden_controls() == {"global_scale_min"}
     finally:
         third.shutdown()
 

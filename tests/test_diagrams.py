@@ -117,8 +117,10 @@ def test_multicrop_page_has_its_strip_and_its_diagram_follows_the_views(qtbot, w
     window.show_page("multicrop")
     panel = window.panels["multicrop"]
     assert "Key idea" in panel.lesson_strip.key_idea.text()
-    panel.set_num_local(3)
-    assert panel.diagram.num_local == 3 and len(panel.diagram.pairs()) == len(panel.pairs) == 8
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=20000)
+    panel.apply_param("num_local", 3)
+    qtbot.waitUntil(lambda: panel.diagram.num_local == 3, timeout=20000)
+    assert len(panel.diagram.pairs()) == panel.matrix.num_loss_terms == 8
 
 
 @pytest.mark.parametrize("page", ["byol", "dino", "multicrop"])

@@ -1,6 +1,7 @@
-"""Images read one way: `distill-lab crops --image FILE` and the multi-crop page decode a file with the
-same function (widgets/image_decoding.decode_as_shown), so they sample the same boxes for the same
-seed, on phone photos turned by their EXIF orientation and on photos larger than the page's limit.
+"""Images read one way: `distill-lab crops --image FILE` and the multi-crop page's photo loader
+(widgets/image_loading.load_image, which the page's training set reads through) decode a file with the
+same function (widgets/image_decoding.decode_as_shown), so the sampler gives the same boxes for the
+same seed, on phone photos turned by their EXIF orientation and on photos larger than the page's limit.
 
 The files are made with Pillow, which writes the EXIF orientation tag; Qt reads them."""
 from __future__ import annotations
@@ -17,7 +18,9 @@ from PIL import Image, ImageOps
 
 from desktop.cli import OneLineArgumentParser
 from desktop.commands.crops import add_crops_parser, run_crops
+from engine.multicrop import MultiCropConfig, sample_views
 from widgets.image_decoding import MAX_IMAGE_SIDE, decode_as_shown
+from widgets.image_loading import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIF_ORIENTATION = 0x0112
@@ -64,13 +67,11 @@ def command_boxes(path: Path, seed: int, capsys) -> tuple[tuple[int, int], list[
     return (data["image"]["width"], data["image"]["height"]), [tuple(view["box"]) for view in data["views"]]
 
 
-@pytest.fixture
-def panel(qtbot):
-    from widgets.multicrop_panel import MultiCropPanel
-
-    widget = MultiCropPanel()
-    qtbot.addWidget(widget)
-    return widget
+def page_boxes(path: Path, seed: int) -> tuple[tuple[int, int], list[tuple]]:
+    """The image size the page's loader gives, and the boxes the sampler draws on it for ``seed``."""
+    image = load_image(path)
+    return (image.width, image.height), [view.box for view in sample_views(image.width, image.height,
+                                                                             MultiCropConfig(), seed)]
 
 
 CASES = [
@@ -86,16 +87,14 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, upright, orientation, shown", CASES)
-def test_command_and_page_sample_the_same_boxes(panel, capsys, tmp_path, name, upright, orientation, shown):
+def test_command_and_page_sample_the_same_boxes(qapp, capsys, tmp_path, name, upright, orientation, shown):
     path = write_photo(tmp_path / name, *upright, orientation)
-    assert panel.set_image(path), panel.message.text()
-    assert (panel.image.width, panel.image.height) == shown
-    assert panel.image.original_size == upright
+    assert load_image(path).original_size == upright
     for seed in SEEDS:
-        panel.set_seed(seed)
+        page_size, page_view_boxes = page_boxes(path, seed)
         size, boxes = command_boxes(path, seed, capsys)
-        assert size == shown
-        assert boxes == [view.box for view in panel.views], f"seed {seed}"
+        assert size == page_size == shown
+        assert boxes == page_view_boxes, f"seed {seed}"
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])
@@ -110,7 +109,7 @@ def test_the_picture_is_turned_upright(tmp_path, orientation):
         assert np.allclose((colour.red(), colour.green(), colour.blue()), QUADRANTS[corner], atol=12), corner
 
 
-def test_the_headless_command_gives_the_pages_boxes(panel, tmp_path):
+def test_the_headless_command_gives_the_pages_boxes(qapp, tmp_path):
     # In its own process, with no display and no QApplication, as a lecturer runs it.
     path = write_photo(tmp_path / "large.jpg", 1500, 2000, 6)
     env = {key: value for key, value in os.environ.items()
@@ -119,6 +118,4 @@ def test_the_headless_command_gives_the_pages_boxes(panel, tmp_path):
                              "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     views = json.loads(result.stdout)["views"]
-    assert panel.set_image(path)
-    panel.set_seed(0)
-    assert [tuple(view["box"]) for view in views] == [view.box for view in panel.views]
+    assert [tuple(view["box"]) for view in views] == page_boxes(path, 0)[1]

@@ -95,3 +95,15 @@ def test_each_pages_lesson_runs_by_page_down_from_a_fresh_start(qtbot, window, p
     page_down(qtbot, window)  # PageDown with no lesson running starts this page's
     assert window.lesson_runner.lesson is lesson
     run_by_page_down(qtbot, window, lesson, timeout_ms=240000)
+
+
+def test_at_presenter_zoom_the_prompt_moves_to_the_tooltip(qtbot, window):
+    bar = window.lesson_bar
+    window.start_lesson(parse_lesson(json.dumps(QUICK)))
+    assert "Thirty steps." in bar.words.text()
+    window.set_zoom(1.5)
+    assert "Thirty steps." not in bar.words.text() and bar.words.toolTip() == "Thirty steps."
+    assert bar.heading.text().startswith("<b>Step 1 of 3")
+    window.end_lesson()
+    window.set_zoom(1.0)  # a look change does not bring an ended lesson's bar back
+    assert bar.isHidden()

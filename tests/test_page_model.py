@@ -10,7 +10,6 @@ from desktop.cli import main
 from desktop.pages import Page, Switch, all_pages, all_pages_keys, page, register_page, unregister_page
 from desktop.scenarios import Scenario, load_scenario, parse_scenario
 from engine.byol import BYOLSimulation
-from resources.paths import bundled_images
 from widgets.byol_panel import BYOLPanel
 from window_helpers import wait_snapshot
 
@@ -95,13 +94,12 @@ def other_value(spec):
 
 def changed_params(key: str) -> dict:
     """Every setting of page ``key`` moved off its default."""
-    if key == "multicrop":
-        images = list(bundled_images())
-        return {"image": images[-1], "num_local": 4, "global_scale": [0.5, 0.9], "local_scale": [0.1, 0.3],
-                "seed": 7}
     params = {spec.name: other_value(spec) for spec in page(key).simulation_class.PARAMS}
     if key == "ablation":
         params.update(part="dino", steps_per_cell=200)
+    if key == "multicrop":  # each scale range's minimum stays below its maximum
+        params.update(global_scale_min=0.5, global_scale_max=0.9, local_scale_min=0.1, local_scale_max=0.3,
+                      num_local=4, chosen_photo=3, chosen_crop=2)
     return page(key).validate_params(params)
 
 

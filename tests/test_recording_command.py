@@ -75,3 +75,26 @@ def test_mp4_without_its_encoder_is_one_line(tmp_path, monkeypatch, capsys):
 
 def test_the_parser_knows_the_recorders_frame_rates():
     assert record.FPS_RANGE == recording.FPS_RANGE
+
+
+def test_a_headless_clip_looks_like_the_page_in_the_app(qtbot, tmp_path):
+    """Same size, theme and zoom: the clip's first frame (step 0) and the page in the window agree
+    pixel for pixel almost everywhere (a missing style sheet changed every font and failed this)."""
+    from desktop.main_window import MainWindow
+    from widgets.theme import LIGHT
+
+    assert main(["record", str(tmp_path / "clip.gif"), "--steps", "0", "--size", "1280x720",
+                 "--theme", "light", "--zoom", "1"]) == 0
+    window = MainWindow(LIGHT, 1.0)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    panel = window.panels["byol"]
+    window.resize(window.width() + 1280 - panel.width(), window.height() + 720 - panel.height())
+    qtbot.waitUntil(lambda: (panel.width(), panel.height()) == (1280, 720), timeout=5000)
+    qtbot.wait(200)
+    in_app = recording.image_to_rgb(recording.render_frame(panel, recording.frame_size(panel, 1.0)))
+    clip = np.asarray(Image.open(tmp_path / "clip.gif").convert("RGB"))
+    assert clip.shape == in_app.shape
+    same = (np.abs(clip.astype(int) - in_app).max(axis=2) <= 8).mean()  # the GIF palette's rounding
+    assert same > 0.97, same

@@ -273,3 +273,23 @@ def test_the_engine_process_imports_nothing_from_the_launch_folder(tmp_path):
     assert "trained 2" in result.stdout, (result.stdout, result.stderr)
     assert not marker.exists(), marker.read_text()
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_thread_that_cannot_start_is_said_in_words_and_never_waited_on(qtbot, monkeypatch):
+    """Failure 8 (thread engine under `ulimit -v`): "QThread::start: Thread creation error", then a
+    deadlock. Qt's start() then returns with the thread not running; simulated here."""
+    from PySide6 import QtCore
+
+    from desktop.engine_thread import EngineController
+
+    monkeypatch.setattr(QtCore.QThread, "start", lambda self, *args: None)
+    controller = EngineController(BYOLSimulation)
+    messages = []
+    controller.message.connect(messages.append)
+    controller.ensure_started()  # what the window does when the page is shown
+    assert "could not start a thread" in messages[-1] and "memory" in messages[-1]
+    assert not controller.running
+    controller.play()  # queued for a thread that never runs: nothing blocks
+    started = time.monotonic()
+    assert controller.shutdown()
+    assert time.monotonic() - started < 1.0

@@ -179,7 +179,7 @@ def test_the_default_settings_path_is_not_read_by_qsettings(monkeypatch):
 # -- images -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_an_image_path_that_is_a_fifo_or_device_is_named_as_such(qtbot, tmp_path, kind):
-    from widgets.multicrop_panel import ImageLoadError, load_image
+    from widgets.image_loading import ImageLoadError, load_image
 
     if kind == "fifo":
         path = tmp_path / "photo.png"
@@ -190,3 +190,48 @@ def test_an_image_path_that_is_a_fifo_or_device_is_named_as_such(qtbot, tmp_path
         within(5, load_image, path)
     assert "not a regular file" in str(error.value) and "there is no file" not in str(error.value)
 
+
+
+# -- export -----------------------------------------------------------------------------------
+def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch):
+    """Failure 8: "Saved 6 plots" when every target name was a folder."""
+    from desktop import export
+
+    window = open_window(qtbot)
+    qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
+    plots = window.current_panel().plots
+    names = [f"{export._slug(plot.title)}.{fmt}" for plot in plots for fmt in ("png", "svg")]
+    for name in names:
+        (tmp_path / name).mkdir()
+    warnings = []
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *args: warnings.append(args[2]))
+    window.export_plots(str(tmp_path))
+    assert warnings and f"wrote 0 of {len(names)} files" in warnings[0], warnings
+    assert "is a folder" in warnings[0]
+    assert "Saved" not in window.statusBar().currentMessage()
+    assert all((tmp_path / name).is_dir() for name in names)  # nothing replaced
+    assert not list(tmp_path.glob(".*partial*"))  # nothing left behind
+    (tmp_path / names[0]).rmdir()  # one free name: that one is written, and counted
+    warnings.clear()
+    window.export_plots(str(tmp_path))
+    assert f"wrote 1 of {len(names)} files" in warnings[0]
+    assert (tmp_path / names[0]).is_file() and (tmp_path / names[0]).stat().st_size > 0
+    for name in names[1:]:
+        (tmp_path / name).rmdir()
+    window.export_plots(str(tmp_path))
+    assert window.statusBar().currentMessage().startswith(f"Saved {len(plots)} plots")
+    window.close()
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_page_and_history_export_refuse_a_folder_or_fifo(qtbot, tmp_path, kind, monkeypatch):
+    window = open_window(qtbot)
+    qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
+    target = tmp_path / "target"
+    target.mkdir() if kind == "folder" else os.mkfifo(target)
+    warnings = []
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *args: warnings.append(args[2]))
+    within(10, window.export_page, str(target))
+    within(10, window.export_history, str(target))
+    assert len(warnings) == 2 and all("not a regular file" in text for text in warnings), warnings
+    window.close()

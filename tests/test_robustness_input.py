@@ -18,13 +18,16 @@ from desktop.engine_thread import EngineController
 from desktop.main_window import MainWindow
 from desktop.pages import all_pages
 from engine.multicrop import MULTICROP_SPECS
+from engine.multicrop_training import MULTICROP_TRAINING_PARAMS
 from engine.params import ParameterError, ParamSpec
 from engine.registry import SIMULATIONS
+from resources.paths import bundled_images
 from robustness_helpers import QtMessages
 from widgets.theme import DARK, LIGHT
 
 ALL_SPECS = [(name, spec) for name, cls in sorted(SIMULATIONS.items()) for spec in cls.PARAMS]
 ALL_SPECS += [("multicrop", spec) for spec in MULTICROP_SPECS]
+ALL_SPECS += [("multicrop training", spec) for spec in MULTICROP_TRAINING_PARAMS]
 
 
 def bad_values(spec: ParamSpec) -> list:
@@ -366,68 +369,56 @@ BAD_IMAGE_CASES = {
 
 
 @pytest.mark.parametrize("name", BAD_IMAGE_CASES)
-def test_undecodable_images_get_one_clear_message_the_photo_stays_and_nothing_is_printed(
+def test_undecodable_images_get_one_clear_message_the_photos_stay_and_nothing_is_printed(
         qtbot, tmp_path, capfd, name):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     content, words = BAD_IMAGE_CASES[name]
     path = tmp_path / name
     path.write_bytes(content(tmp_path) if callable(content) else content)
-    image, views = panel.image, list(panel.views)
     capfd.readouterr()
     with QtMessages() as qt_messages:
-        assert panel.set_image(path) is False
+        photos = photo_set([path])
     out, err = capfd.readouterr()
-    text = panel.message.text()
-    assert not panel.message.isHidden() and f"'{name}' is {words}" in text, text
-    assert f"Still showing '{image.name}'" in text
-    assert panel.image is image and panel.views == views
+    assert photos.problems == [f"'{name}' is {words}"] or f"'{name}' is {words}" in photos.problems[0], photos.problems
+    assert len(photos) == len(bundled_images())  # training goes on with the bundled photos
     # libpng's errors (straight to stderr) and Qt's image-plugin warnings went into the message.
     assert err == "" and out == "", (out, err)
     assert qt_messages.problems() == []
 
 
 def test_a_folder_or_a_missing_file_is_named_as_such(qtbot, tmp_path, capfd):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     folder = tmp_path / "photos.png"
     folder.mkdir()
-    assert panel.set_image(folder) is False and not panel.message.isHidden()
-    assert f"'{folder}' is a folder, not an image file" in panel.message.text()
-    assert panel.set_image(tmp_path / "gone.jpg") is False
-    assert f"there is no file '{tmp_path / 'gone.jpg'}'" in panel.message.text()
-    assert panel.image.name == "cat"
+    assert f"the folder '{folder}' has no image files" in photo_set([folder]).problems[0]
+    assert f"there is no file '{tmp_path / 'gone.jpg'}'" in photo_set([tmp_path / "gone.jpg"]).problems[0]
     assert capfd.readouterr().err == ""
 
 
 def test_an_unreadable_image_is_named_as_such(qtbot, tmp_path):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
 
     path = tmp_path / "locked.png"
     path.write_bytes(_photo(tmp_path, ".png"))
     path.chmod(0)
     if os.access(path, os.R_OK):
         pytest.skip("running as root: a mode-0 file is still readable")
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
-    assert panel.set_image(path) is False
-    assert "'locked.png' cannot be read (permission denied)" in panel.message.text()
+    assert "'locked.png' cannot be read (permission denied)" in photo_set([path]).problems[0]
 
 
 def test_a_whole_photo_still_opens_quietly(qtbot, tmp_path, capfd):
-    from widgets.multicrop_panel import MultiCropPanel
+    from desktop.photo_training import photo_set
+    from widgets.image_loading import load_image
 
-    panel = MultiCropPanel()
-    qtbot.addWidget(panel)
     for suffix in (".png", ".jpg"):
         path = tmp_path / f"whole{suffix}"
         path.write_bytes(_photo(tmp_path, suffix))
-        assert panel.set_image(path) is True and panel.message.isHidden()
-        assert (panel.image.width, panel.image.height) == (200, 150)
+        photos = photo_set([path])
+        assert len(photos) == len(bundled_images()) + 1 and photos.problems == []
+        image = load_image(path)
+        assert (image.width, image.height) == (200, 150)
     assert capfd.readouterr().err == ""
 
 

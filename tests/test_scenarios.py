@@ -37,7 +37,8 @@ def test_missing_params_take_defaults_so_every_control_is_set():
     (json.dumps({**GOOD, "params": {"warp_drive": 1}}), "warp_drive"),
     ('{"name": "x", "page": "byol", "params": {"learning_rate": NaN}}', "NaN"),
     (json.dumps({**GOOD, "name": 3}), "'name'"),
-    (json.dumps({**GOOD, "page": "multicrop", "params": {"local_scale": [0.5, 0.1]}}), "local_scale"),
+    (json.dumps({**GOOD, "page": "multicrop", "params": {"local_scale_min": 0.5, "local_scale_max": 0.1}}),
+     "local_scale"),
     (json.dumps({**GOOD, "page": "multicrop", "params": {"image": "../../etc/passwd"}}), "image"),
 ])
 def test_bad_scenarios_are_refused_with_a_reason(text, needle):
@@ -114,11 +115,13 @@ def test_bad_file_keeps_the_current_state(qtbot, window, tmp_path, warning_boxes
 
 
 def test_multicrop_scenario(qtbot, window):
-    preset = Scenario("Crops", "multicrop", "", {"image": "coffee", "num_local": 3,
-                                                 "global_scale": [0.5, 1.0], "local_scale": [0.1, 0.3], "seed": 7})
+    preset = Scenario("Crops", "multicrop", "", {"num_local": 3, "global_scale_min": 0.5, "local_scale_max": 0.3,
+                                                 "twin": False, "seed": 7})
     window.apply_scenario(preset)
     panel = window.panels["multicrop"]
     assert window.current_page().key == "multicrop"
-    assert panel.image.name == "coffee" and panel.config.num_local == 3 and panel.seed == 7
-    assert panel.num_loss_terms == 2 * (3 + 1)
-    assert panel.scenario_params()["global_scale"] == [0.5, 1.0]
+    controller = window.controllers["multicrop"]
+    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest["params"]["seed"] == 7
+                    and controller.latest["params"]["num_local"] == 3, timeout=20000)
+    assert panel.controls["num_local"].value() == 3 and not panel.controls["twin"].isChecked()
+    assert panel.scenario_params()["global_scale_min"] == 0.5

@@ -160,14 +160,17 @@ class RegimeMapView(QtWidgets.QWidget):
             if point["cell"] is None:
                 continue
             rect = self.cell_rect(*point["cell"])
-            size = min(rect.height() * 0.34, 14 * z)
-            centre = QtCore.QPointF(rect.right() - size * 0.75, rect.top() + size * 0.75)
+            size = self._diamond_size(rect)
+            centre = QtCore.QPointF(rect.right() - size * 0.7, rect.top() + size * 0.7)
             diamond = QtGui.QPolygonF([centre + QtCore.QPointF(0, -size / 2), centre + QtCore.QPointF(size / 2, 0),
                                        centre + QtCore.QPointF(0, size / 2), centre + QtCore.QPointF(-size / 2, 0)])
             painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), 2.5 * z))
             painter.setBrush(QtGui.QColor("#000000") if point["outcome"] != "healthy" else QtGui.QColor("#FFFFFF"))
             painter.drawPolygon(diamond)
             painter.setBrush(QtCore.Qt.NoBrush)
+
+    def _diamond_size(self, rect: QtCore.QRectF) -> float:
+        return min(rect.height() * 0.3, 13 * self.zoom)
 
     def _paint_fractions(self, painter, rect, row, column, kind, letter_font) -> None:
         """The majority's colour and letter with its share of the seeds ("H 2/3"), and a bar
@@ -195,7 +198,10 @@ class RegimeMapView(QtWidgets.QWidget):
             agreeing = round(shares[kind] * seeds_done) if shares is not None else seeds_done
             text += f" {agreeing}/{total}" if seeds_done == total else f" {agreeing}/{seeds_done}…"
         painter.setPen(QtGui.QColor("#000000"))
-        text_rect = rect.adjusted(2 * z, 0, -2 * z, -bar_height)
+        # Below the App. D diamond in the top-right corner, where a cell has one.
+        paper_cells = {tuple(p["cell"]) for p in snap["paper_points"] if p["cell"] is not None}
+        top = self._diamond_size(rect) * 1.2 if (row, column) in paper_cells else 0.0
+        text_rect = rect.adjusted(2 * z, top, -2 * z, -bar_height)
         font = QtGui.QFont(letter_font)
         # Shrink to the cell; if even a small font does not fit, the letter alone.
         while font.pointSizeF() > 7 and QtGui.QFontMetricsF(font).horizontalAdvance(text) > text_rect.width():
@@ -495,6 +501,13 @@ class AblationPanel(SimulationPanel):
                     f"{snap['runs_total']} runs){where}", "filling", detail)
         snap = snapshot["byol"]
         members = snap["members"]
+        if not members[0]["judged"]:
+            # The papers report trained networks: nothing is compared with them before that.
+            judge_at = members[0]["judge_from_step"]
+            detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 read healthy "
+                      f"now · compared with the papers from step {judge_at}")
+            return (f"GUARD GRID, step {snap['step']}: training; compared with the papers at step {judge_at}",
+                    "untrained", detail)
         ran = [m for m in members if m["agrees"] is not None]
         disagree = [m["name"] for m in ran if m["agrees"] is False]
         detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 healthy · "
@@ -557,6 +570,8 @@ class AblationPanel(SimulationPanel):
                 False: ("✗ DISAGREES", theme.collapsed),
                 None: ("– no paper", theme.muted),
             }[agrees]
+            if not member["judged"] and published["verdict"] is not None:
+                agree_text = f"… at step {member['judge_from_step']}"
             cells = [
                 (SHORT_NAMES[(member["ema"], member["stop_gradient"], member["predictor"])], None, None),
                 (f"{member['spread']:.2f}", None, None),

@@ -6,9 +6,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from engine.byol import BYOL_PARAMS, byol_verdict, describe_guards
+from engine.byol import BYOL_PARAMS, describe_guards
+from engine.verdicts import headline, spread
 from widgets.diagrams.byol_diagram import GUARDS, BYOLDiagram
-from widgets.panel_base import SimulationPanel
+from widgets.panel_base import SimulationPanel, set_hero_stretch
 from widgets.plots import MetricPlot
 from widgets.theme import CLASS_COLOURS, CLASS_SYMBOLS, DASH, DOT
 
@@ -27,8 +28,9 @@ constant output makes it zero.</p>
 <p><b>Predictor.</b> An extra layer on the student side only. Off: the student's projection is
 compared with the teacher's directly. With no EMA (SimSiam), the predictor must learn fast enough:
 BYOL App. I found a 10x predictor learning rate rescues it (slider).</p>
-<p><b>What to watch.</b> The spread: the std of the l2-normalised outputs, per dimension. Outputs
-spread over the sphere give about 1/&radic;d; a collapse sends it to 0. The effective rank and the
+<p><b>What to watch.</b> The spread (the large plot): the std of the l2-normalised outputs per
+dimension, times &radic;d. Outputs spread evenly over the sphere give 1 (1/&radic;d per dimension,
+SimSiam Fig. 2); a collapse sends it to 0. The effective rank and the
 singular values show <i>dimensional</i> collapse (a few directions left). kNN accuracy asks whether the
 representation still tells the classes apart (labels are used only here, never for training).</p>
 <p><b>The toy.</b> 8 classes in 6 content directions, 26 nuisance directions that every augmentation
@@ -40,6 +42,8 @@ class BYOLPanel(SimulationPanel):
     PAGE_KEY = "byol"
     TITLE = "BYOL: collapse guards"
     PARAMS = BYOL_PARAMS
+    FRESH_ONLY = {("predictor", False): "Predictor off on a trained network: measured, it stayed healthy "
+                                        "for 3000 more steps (seeds 100-102); the collapse needs a young network."}
 
     # -- build ----------------------------------------------------------------------------
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
@@ -60,9 +64,13 @@ class BYOLPanel(SimulationPanel):
 
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme
-        self.spread_plot = MetricPlot("Spread", "std of z/|z| per dim", theme)
+        # One unit for spread everywhere: std of z/|z| per dimension x √d, so 1/√d per dimension is 1.
+        self.spread_plot = MetricPlot("Spread", "spread (1 = isotropic)", theme)
+        self.spread_plot.setToolTip("std of z/|z| per dimension × √d: 1 when the outputs fill the sphere "
+                                    "evenly (1/√d per dimension, SimSiam Fig. 2), 0 when every input gets "
+                                    "the same output.")
         self.spread_plot.add_curve("spread", "", theme.primary)
-        self.spread_reference = self.spread_plot.add_reference(0.25, "1/√d: spread out", DASH)
+        self.spread_reference = self.spread_plot.add_reference(1.0, "1 = isotropic (1/√d per dim)", DASH)
         self.spread_plot.add_reference(0.0, "0: collapsed", DOT, theme.collapsed)
         self.loss_plot = MetricPlot("Loss", "2 − 2 cos", theme)
         self.loss_plot.add_curve("loss", "", theme.primary)
@@ -93,8 +101,15 @@ class BYOLPanel(SimulationPanel):
         self._embedding_style: tuple | None = None
         self.plots = [self.spread_plot, self.loss_plot, self.rank_plot,
                       self.spectrum_plot, self.knn_plot, self.embedding_plot]
-        for index, plot in enumerate(self.plots):
-            grid.addWidget(plot, index // 3, index % 3)
+        # One hero: the spread large, the 2-D outputs beside it, the rest in a smaller bottom row.
+        grid.addWidget(self.spread_plot, 0, 0, 2, 2)
+        grid.addWidget(self.embedding_plot, 0, 2)
+        grid.addWidget(self.rank_plot, 1, 2)
+        for column, plot in enumerate((self.loss_plot, self.knn_plot, self.spectrum_plot)):
+            grid.addWidget(plot, 2, column)
+        set_hero_stretch(grid)
+        self.secondary_plots = [self.loss_plot, self.knn_plot, self.spectrum_plot, self.rank_plot,
+                                self.embedding_plot]
 
     def build_diagram(self) -> BYOLDiagram:
         # The checkboxes are the one source of truth: a click on a guard moves its checkbox (as
@@ -120,10 +135,9 @@ class BYOLPanel(SimulationPanel):
         history = snapshot["history"]
         steps = history["step"]
         dim = snapshot["dim"]
-        reference = 1 / np.sqrt(dim)
-        self.spread_reference.setValue(reference)
-        self.spread_plot.set_curve("spread", steps, history["std_normalized"])
-        self.spread_plot.setYRange(0, 1.25 * max(reference, float(np.max(history["std_normalized"], initial=0))), padding=0)
+        spread_history = spread(history["std_normalized"], dim)
+        self.spread_plot.set_curve("spread", steps, spread_history)
+        self.spread_plot.setYRange(0, 1.25 * max(1.0, float(np.max(spread_history, initial=0))), padding=0)
         # Step 0 has no training loss yet.
         finite = np.isfinite(history["loss"])
         self.loss_plot.set_curve("loss", steps[finite], history["loss"][finite])
@@ -134,6 +148,13 @@ class BYOLPanel(SimulationPanel):
         self.spectrum_curve.setData(np.arange(1, len(values) + 1), values)
         self._draw_embedding(snapshot["embedding_2d"], snapshot["labels"])
         self.diagram.show_snapshot(snapshot)
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        if ghost is None:
+            self.spread_plot.set_ghost(None, None)
+            return
+        history = ghost["history"]
+        self.spread_plot.set_ghost(history["step"], spread(history["std_normalized"], ghost["dim"]), ghost["label"])
 
     def _draw_embedding(self, points: np.ndarray, labels: np.ndarray) -> None:
         # Per-point brushes are built once per label set: rebuilding them each frame is costly.
@@ -148,13 +169,8 @@ class BYOLPanel(SimulationPanel):
 
     def live_state(self, snapshot: dict) -> tuple[str, str, str]:
         latest = snapshot["latest"]
-        verdict = byol_verdict(latest["std_normalized"], snapshot["dim"], latest["effective_rank"])
-        spread = latest["std_normalized"] * np.sqrt(snapshot["dim"])
-        detail = (f"spread {spread:.2f} × 1/√d · effective rank {latest['effective_rank']:.1f} · "
+        words, kind = headline(snapshot["verdict"], "byol")
+        value = spread(latest["std_normalized"], snapshot["dim"])
+        detail = (f"spread {value:.2f} (1 = isotropic) · effective rank {latest['effective_rank']:.1f} · "
                   f"kNN {latest['knn_accuracy']:.0%} · step {snapshot['step']}")
-        headline = {
-            "healthy": "HEALTHY: outputs spread out",
-            "partly collapsed": "PARTLY COLLAPSED: outputs squeezed into a few directions",
-            "collapsed": "COLLAPSED: every input gets the same output",
-        }[verdict]
-        return headline, verdict, detail
+        return words, kind, detail

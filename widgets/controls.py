@@ -7,6 +7,7 @@ import math
 from PySide6 import QtCore, QtWidgets
 
 from engine.params import ParamSpec
+from engine.simulation import LECTURE
 
 
 class ParamSlider(QtWidgets.QWidget):
@@ -131,7 +132,7 @@ class ParamCheck(QtWidgets.QCheckBox):
         self.value_shown.emit(self.spec.name, bool(value))
 
 
-SPEEDS = (("10 steps/s", 10.0), ("30 steps/s", 30.0), ("100 steps/s", 100.0),
+SPEEDS = (("Lecture pace", LECTURE), ("10 steps/s", 10.0), ("30 steps/s", 30.0), ("100 steps/s", 100.0),
           ("300 steps/s", 300.0), ("Full speed", None))
 
 
@@ -160,7 +161,8 @@ class TransportBar(QtWidgets.QWidget):
         for text, value in SPEEDS:
             self.speed.addItem(text, value)
         self.speed.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed.setToolTip("How fast training runs")
+        self.speed.setToolTip("How fast training runs. Lecture pace: a few steps a second after a "
+                              "reset, a change or a new verdict, faster while nothing changes")
         # Narrow minimums, so the control column never overflows (and clips) at high zoom.
         self.seed.setMinimumWidth(40)
         self.seed.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)

@@ -9,8 +9,9 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from engine.dino import DINO_PARAMS
+from engine.verdicts import headline
 from widgets.diagrams.dino_diagram import DINODiagram
-from widgets.panel_base import SimulationPanel
+from widgets.panel_base import SimulationPanel, set_hero_stretch
 from widgets.plots import MetricPlot
 from widgets.theme import DASH, DOT
 
@@ -64,6 +65,8 @@ class DINOPanel(SimulationPanel):
     PAGE_KEY = "dino"
     TITLE = "DINO: centering and sharpening"
     PARAMS = DINO_PARAMS
+    FRESH_ONLY = {("centering", False): "Centering off on a trained network: measured, it did nothing for "
+                                        "2000 steps; the established prototypes hold."}
 
     # -- build ----------------------------------------------------------------------------
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
@@ -108,11 +111,7 @@ class DINOPanel(SimulationPanel):
                                             pen=pg.mkPen(theme.secondary), name="student")
         self.sample_plot.addItem(self.teacher_bars)
         self.sample_plot.addItem(self.student_bars)
-        legend = self.sample_plot.getPlotItem().addLegend(offset=(-8, 8))
-        legend.addItem(self.teacher_bars, "teacher")
-        legend.addItem(self.student_bars, "student")
-        self.sample_plot.legend = legend
-        self.sample_plot.apply_style(theme, self.zoom)
+        # Teacher and student are named in the title, in their colours: a legend covered the bars.
         self.sample_plot.setYRange(0, 1.02, padding=0)
         self.center_plot = MetricPlot("Centre vector", "centre", theme, x_label="prototype")
         self.center_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.muted, pen=None)
@@ -130,8 +129,15 @@ class DINOPanel(SimulationPanel):
         self.kl_plot.add_reference(0.0, "0: nothing to learn", DOT, theme.collapsed)
         self.plots = [self.usage_plot, self.sample_plot, self.center_plot,
                       self.entropy_plot, self.usage_entropy_plot, self.kl_plot]
-        for index, plot in enumerate(self.plots):
-            grid.addWidget(plot, index // 3, index % 3)
+        # One hero: prototype usage large on a fixed 0-1 axis; the rest beside and below, smaller.
+        grid.addWidget(self.usage_plot, 0, 0, 2, 2)
+        grid.addWidget(self.sample_plot, 0, 2)
+        grid.addWidget(self.entropy_plot, 1, 2)
+        for column, plot in enumerate((self.usage_entropy_plot, self.kl_plot, self.center_plot)):
+            grid.addWidget(plot, 2, column)
+        set_hero_stretch(grid)
+        self.secondary_plots = [self.usage_entropy_plot, self.kl_plot, self.center_plot, self.sample_plot,
+                                self.entropy_plot]
 
     def build_diagram(self) -> DINODiagram:
         # The controls are the one source of truth: the diagram moves them (as the keys do) and
@@ -168,12 +174,14 @@ class DINOPanel(SimulationPanel):
         detail = (f"teacher entropy {latest['teacher_entropy']:.2f} · usage entropy "
                   f"{latest['usage_entropy']:.2f} of log K = {log_k:.2f} · KL {latest['kl_teacher_student']:.3f}"
                   f" · teacher T now {snapshot['teacher_temperature_now']:.3g} · step {snapshot['step']}")
-        headline, kind = {
-            "healthy": ("HEALTHY: confident per sample, many prototypes used", "healthy"),
-            "one prototype dominates": ("COLLAPSED: one prototype wins every sample", "collapsed"),
-            "uniform": ("COLLAPSED: uniform, every prototype equally likely", "collapsed"),
-        }[verdict]
-        return headline, kind, detail
+        words, kind = headline(verdict, "dino")
+        return words, kind, detail
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        history = ghost["history"] if ghost else {}
+        self.entropy_plot.set_ghost(history.get("step"), history.get("teacher_entropy"), ghost["label"] if ghost else "")
+        self.usage_entropy_plot.set_ghost(history.get("step"), history.get("usage_entropy"),
+                                          ghost["label"] if ghost else "")
 
     def draw(self, snapshot: dict) -> None:
         num_prototypes = snapshot["num_prototypes"]
@@ -181,16 +189,27 @@ class DINOPanel(SimulationPanel):
         index = np.arange(num_prototypes)
         self.usage_bars.setOpts(x=index, height=snapshot["prototype_usage"], brush=self.theme.primary)
         self.uniform_line.setValue(1 / num_prototypes)
-        self.usage_plot.setYRange(0, max(1.5 / num_prototypes, float(snapshot["prototype_usage"].max())) * 1.05, padding=0)
+        # A fixed 0-1 axis: a uniform collapse (every bar at 1/K) must look flat, not full.
+        self.usage_plot.setYRange(0, 1.02, padding=0)
         self.usage_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
         self.teacher_bars.setOpts(x=index - 0.2, height=snapshot["teacher_distribution"], brush=self.theme.primary)
         self.student_bars.setOpts(x=index + 0.2, height=snapshot["student_distribution"],
                                   brush=pg.mkBrush(self.theme.secondary), pen=pg.mkPen(self.theme.secondary))
         self.sample_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
         self.sample_plot.getPlotItem().setTitle(
-            f"One sample (class {snapshot['chosen_label']})", color=self.theme.foreground,
+            f"<span style='color:{self.theme.primary}'>Teacher</span> vs "
+            f"<span style='color:{self.theme.secondary}'>student</span>", color=self.theme.foreground,
             size=f"{round(13 * 1.15 * self.zoom)}pt", bold=True)
-        self.center_bars.setOpts(x=index, height=snapshot["center"], brush=self.theme.muted)
+        self.sample_plot.getPlotItem().setLabel(
+            "bottom", f"prototype (sample {snapshot['params']['chosen_sample']}, class {snapshot['chosen_label']})",
+            color=self.theme.foreground, **{"font-size": f"{round(13 * self.zoom)}pt"})
+        centering = snapshot["params"]["centering"]
+        # With centering off the centre is still tracked but not used: it is not drawn.
+        self.center_bars.setOpts(x=index, height=snapshot["center"] if centering else np.zeros(num_prototypes),
+                                 brush=self.theme.muted)
+        self.center_plot.getPlotItem().setTitle(
+            "Centre vector" if centering else "Centre vector (centering OFF: not used)",
+            color=self.theme.foreground, size=f"{round(13 * 1.15 * self.zoom)}pt", bold=True)
         self.center_plot.setXRange(-0.6, num_prototypes - 0.4, padding=0)
         history = snapshot["history"]
         steps = history["step"]

@@ -44,12 +44,27 @@ class Panel(Protocol):
     def set_controls_visible(self, visible: bool) -> None: ...
 
 
+HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown unless asked
+
+
+def set_hero_stretch(grid: QtWidgets.QGridLayout, others_shown: bool = True) -> None:
+    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows and columns get more room
+    (all of it when the other plots are hidden)."""
+    last = 2 if others_shown else 0
+    for index, stretch in enumerate((3, 3, last)):
+        grid.setRowStretch(index, stretch)
+        grid.setColumnStretch(index, stretch)
+
+
 class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     """Base class of the pages that train a simulation."""
 
     PAGE_KEY = ""
     TITLE = ""
     PARAMS: tuple[ParamSpec, ...] = ()
+    # (parameter, value) -> why that change may not act on a trained network (measured, in words).
+    FRESH_ONLY: dict[tuple[str, object], str] = {}
+    TRAINED_STEPS = 300  # from here on a run counts as trained for FRESH_ONLY
 
     def __init__(self, controller, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -72,6 +87,20 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.transport = TransportBar(self.specs["seed"])
+        self.ghost: dict | None = None  # the run before the last reset: its history and settings
+        self.restart_button = QtWidgets.QPushButton("Restart with these settings (Shift+R)")
+        self.restart_button.setToolTip("Start again from step 0 with the same seed and the settings now "
+                                       "on the controls; the run so far stays behind as a faint ghost")
+        self.clear_ghost_button = QtWidgets.QPushButton("Clear ghost")
+        self.clear_ghost_button.setToolTip("Remove the faint curves of the previous run")
+        self.clear_ghost_button.hide()
+        self.all_plots = QtWidgets.QCheckBox("All plots (at high zoom)")
+        self.all_plots.setToolTip(f"From zoom {HERO_ONLY_ZOOM:g} only the main plots are shown, so they "
+                                  "stay large; tick to show the others too")
+        self.secondary_plots: list = []  # the pages' smaller plots, hidden at high zoom
+        self.log_steps = QtWidgets.QCheckBox("Log step axis (early steps)")
+        self.log_steps.setToolTip("Training steps on a log scale: a crash in the first 10 steps is as "
+                                  "wide as the next 1000 (metrics are recorded at every step early on)")
         # The page's words (key idea, picture, go-deeper card) and its live mechanism diagram.
         self.lesson_strip, self.go_deeper, words_problem = page_words(self.PAGE_KEY, self)
 
@@ -79,6 +108,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         control_column.setObjectName("controls")
         self.control_layout = QtWidgets.QVBoxLayout(control_column)
         self.control_layout.addWidget(self.transport)
+        self.control_layout.addWidget(self.restart_button)
+        self.control_layout.addWidget(self.clear_ghost_button)
+        self.control_layout.addWidget(self.log_steps)
+        self.control_layout.addWidget(self.all_plots)
         self.build_controls(self.control_layout)
         self.control_layout.addStretch(1)
         scroll = QtWidgets.QScrollArea()
@@ -90,16 +123,26 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.control_scroll = scroll
 
         plot_area = QtWidgets.QWidget()
-        self.plot_grid = QtWidgets.QGridLayout(plot_area)
+        plot_column = QtWidgets.QVBoxLayout(plot_area)
+        plot_column.setContentsMargins(0, 0, 0, 0)
+        self.plot_grid = QtWidgets.QGridLayout()
         self.plot_grid.setContentsMargins(0, 0, 0, 0)
         self.plot_grid.setSpacing(6)
         self.build_plots(self.plot_grid)
+        plot_column.addLayout(self.plot_grid, 1)
         self.diagram = self.build_diagram()
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
-        body.addWidget(plot_area, 1)
-        if self.diagram is not None:  # beside the plots: they keep the page's height
+        band = self.diagram is not None and not getattr(self.diagram, "PORTRAIT", True)
+        if band:  # a landscape diagram (multi-crop's) is a band above the plots
+            plot_column = QtWidgets.QVBoxLayout()
+            plot_column.addWidget(self.diagram)
+            plot_column.addWidget(plot_area, 1)
+            body.addLayout(plot_column, 1)
+        else:
+            body.addWidget(plot_area, 1)
+        if self.diagram is not None and not band:  # beside the plots: they keep the page's height
             body.addWidget(self.diagram)
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
@@ -113,7 +156,11 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         # wire
         self.transport.play_toggled.connect(self._on_play)
         self.transport.step_requested.connect(lambda: controller.step(1))
-        self.transport.reset_requested.connect(controller.reset)
+        self.transport.reset_requested.connect(self._reset_keeping_ghost)
+        self.restart_button.clicked.connect(self.restart_with_settings)
+        self.clear_ghost_button.clicked.connect(self.clear_ghost)
+        self.log_steps.toggled.connect(self.set_log_steps)
+        self.all_plots.toggled.connect(self.show_secondary_plots)
         self.transport.speed_changed.connect(controller.set_speed)
         controller.snapshot.connect(self.draw_snapshot)
         controller.message.connect(self.show_message)
@@ -188,6 +235,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.show_message("")
         self.scenario = None  # a control moved: the scenario's words no longer apply
         self.controller.set_param(name, value)
+        self.warn_fresh_only(name, value)
 
     def _on_play(self, running: bool) -> None:
         self.controller.play() if running else self.controller.pause()
@@ -211,7 +259,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             detail = snapshot["divergence_reason"]
         else:
             headline, kind, detail = self.live_state(snapshot)
-        colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed}.get(kind, self.theme.warning)
+        colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed,
+                  "untrained": self.theme.foreground}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
         if colour != self._shown_verdict_colour:  # a new style sheet re-polishes the label: only on change
             self._shown_verdict_colour = colour
@@ -246,7 +295,51 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def reset_page(self) -> None:
         """Start training afresh from the seed in the transport bar."""
-        self.controller.reset(self.transport.seed.value())
+        self._reset_keeping_ghost(self.transport.seed.value())
+
+    def restart_with_settings(self) -> None:
+        """Step 0 again with the same seed as the run so far and the settings now on the controls."""
+        seed = self.snapshot["params"]["seed"] if self.snapshot is not None else self.transport.seed.value()
+        self.transport.seed.setValue(int(seed))
+        self._reset_keeping_ghost(int(seed))
+
+    def _reset_keeping_ghost(self, seed: int) -> None:
+        # A run worth comparing against (it trained) stays behind the new one, faint and labelled.
+        if self.snapshot is not None and self.snapshot.get("step", 0) > 0 and "history" in self.snapshot:
+            self.ghost = {"history": self.snapshot["history"], "params": dict(self.snapshot["params"]),
+                          "label": self.ghost_label(self.snapshot["params"]), "step": self.snapshot["step"],
+                          "dim": self.snapshot.get("dim")}
+            self.draw_ghost(self.ghost)
+            self.clear_ghost_button.show()
+        self.show_message("")
+        self.controller.reset(seed)
+
+    def set_log_steps(self, on: bool) -> None:
+        for plot in self.plots:
+            if getattr(plot, "time_series", False):
+                plot.set_log_x(on)
+        if self.snapshot is not None:
+            self.draw(self.snapshot)
+        self.draw_ghost(self.ghost)
+
+    def clear_ghost(self) -> None:
+        self.ghost = None
+        self.draw_ghost(None)
+        self.clear_ghost_button.hide()
+
+    def ghost_label(self, params: dict) -> str:
+        """The previous run's settings in a few words: the caption's settings part."""
+        return "last run: " + self.caption_text(params).split("→")[0].strip()
+
+    def draw_ghost(self, ghost: dict | None) -> None:
+        """Hook: draw (or, with None, remove) the previous run's curves behind the live ones."""
+
+    def warn_fresh_only(self, name: str, value: object) -> None:
+        """Say at once when a change acts only on a fresh network (FRESH_ONLY) on a trained one."""
+        words = self.FRESH_ONLY.get((name, value))
+        if words and self.snapshot is not None and self.snapshot.get("step", 0) >= self.TRAINED_STEPS:
+            self.show_message(f"{words} The papers train each ablation from scratch: press "
+                              f"Restart with these settings (Shift+R).")
 
     def scenario_params(self) -> dict:
         """The live parameters, for saving as a scenario."""
@@ -264,8 +357,18 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.widen_plot_titles()
         for plot in self.plots:
             plot.apply_style(theme, zoom)
+        self.show_secondary_plots()
         if self.snapshot is not None:
             self.draw(self.snapshot)
+
+    def show_secondary_plots(self) -> None:
+        """At presenter zoom 1.5 and above only the hero plots are shown (the rest became slivers at
+        1280x720); "All plots" brings the rest back."""
+        visible = self.zoom < HERO_ONLY_ZOOM or self.all_plots.isChecked()
+        for plot in self.secondary_plots:
+            plot.setVisible(visible)
+        if self.secondary_plots:  # hidden rows and columns give their room to the hero
+            set_hero_stretch(self.plot_grid, visible)
 
     def widen_plot_titles(self) -> None:
         """Let each plot's title use the plot's whole width, not only the width beside its y axis: at

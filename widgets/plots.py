@@ -34,6 +34,8 @@ class MetricPlot(pg.PlotWidget):
         self._curves: dict[str, tuple[pg.PlotDataItem, str, QtCore.Qt.PenStyle]] = {}
         self._references: list[tuple[pg.InfiniteLine, str]] = []
         self._x_range: tuple[float, float] | None = None
+        self.time_series = x_label == "training step"  # may show its step axis on a log scale
+        self.log_x = False
         item = self.getPlotItem()
         item.setLabel("left", y_label)
         item.setLabel("bottom", x_label)
@@ -75,8 +77,46 @@ class MetricPlot(pg.PlotWidget):
         self._style_reference_label(line)
         return line
 
+    def set_ghost(self, x: np.ndarray | None, y: np.ndarray | None, label: str = "") -> None:
+        """The previous run's curve, faint and dashed behind the live ones, labelled with its settings;
+        None removes it."""
+        item = self.getPlotItem()
+        if getattr(self, "_ghost", None) is not None:
+            item.removeItem(self._ghost[0])
+            item.removeItem(self._ghost[1])
+            self._ghost = None
+        if x is None or not len(x):
+            return
+        if self.log_x:
+            positive = x > 0
+            x, y = x[positive], y[positive]
+            if not len(x):
+                return
+        colour = self.theme.muted
+        curve = pg.PlotDataItem(x, y, pen=pg.mkPen(colour, width=LINE_WIDTH * self.zoom * 0.8,
+                                                   style=QtCore.Qt.DashLine))
+        curve.setOpacity(0.6)
+        curve.setZValue(-10)
+        text = pg.TextItem(label, color=colour, anchor=(1, 1))
+        font = QtGui.QFont()
+        font.setPointSizeF(BASE_FONT_PT * 0.8 * self.zoom)
+        text.setFont(font)
+        text.setPos(float(np.log10(x[-1]) if self.log_x else x[-1]), float(y[-1]))
+        item.addItem(curve, ignoreBounds=True)
+        item.addItem(text, ignoreBounds=True)
+        self._ghost = (curve, text)
+
+    def set_log_x(self, on: bool) -> None:
+        """A log step axis: the first steps (where a fast collapse happens) get as much room as the rest."""
+        self.log_x = on
+        self.getPlotItem().setLogMode(x=on)
+        self._x_range = None
+
     def set_curve(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
         """Draw a curve over training steps; the x range grows in round steps, not every frame."""
+        if self.log_x:
+            positive = x > 0  # step 0 has no place on a log axis
+            x, y = x[positive], y[positive]
         self._curves[key][0].setData(x, y)
         if len(x):
             self._grow_x_range(float(x[0]), float(x[-1]))
@@ -84,7 +124,10 @@ class MetricPlot(pg.PlotWidget):
     def _grow_x_range(self, first: float, last: float) -> None:
         # A range that changes every frame re-generates the x axis' ticks and labels every frame
         # (a frame's cost: docs/performance.md); a round range changes rarely.
-        x_range = (first, round_up(max(last, first + 10.0) - first) + first)
+        if self.log_x:
+            x_range = (0.0, float(np.log10(round_up(max(last, 10.0)))))
+        else:
+            x_range = (first, round_up(max(last, first + 10.0) - first) + first)
         if x_range != self._x_range:
             self._x_range = x_range
             self.setXRange(*x_range, padding=0)

@@ -2,12 +2,14 @@
 
     distill-lab ablation byol [--steps N] [--seed S] [--seeds N] [--workers W] [--json]
     distill-lab ablation dino [--steps N] [--seed S] [--seeds N] [--workers W] [--grid R C] [--json]
+    distill-lab ablation multicrop [--steps N] [--seed S] [--json]
 
 ``byol`` trains all 8 combinations of EMA / stop-gradient / predictor side by side from the same
 seed (engine.byol_grid) and prints each one's final spread, effective rank, kNN accuracy and
 verdict beside the published outcome. ``dino`` fills the regime map of teacher temperature x
 centre momentum (engine.dino_regime_map), one DINO run a cell and seed, in worker processes, and
-prints each cell's majority regime with its share of the seeds.
+prints each cell's majority regime with its share of the seeds. ``multicrop`` trains multi-crop
+DINO on the bundled photos with 0, 2, 4, 6, 8 and 10 local crops (the toy's DINO Table 8).
 
 JSON: one object with a "runs" list, one record a run with its ``config`` and ``final`` metrics as
 `distill-lab run` prints them, plus verdict / published / agrees (byol) or regime (dino). NaN and
@@ -67,7 +69,12 @@ def add_ablation_parser(commands) -> argparse.ArgumentParser:
                       help=f"seeds a cell, from --seed on (default {DINORegimeMap.DEFAULT_SEEDS})")
     dino.add_argument("--workers", type=WORKERS_OPTION, default=None, metavar="W",
                       help="worker processes (default: one per core)")
-    for sub in (byol, dino):
+    from engine.multicrop_training import MultiCropSimulation
+
+    multicrop = kinds.add_parser("multicrop", help="part-to-whole accuracy with 0, 2, 4, 6, 8, 10 local crops")
+    multicrop.add_argument("--steps", type=STEPS_OPTION, default=MultiCropSimulation.DEFAULT_STEPS,
+                           help=f"training steps of every run (default {MultiCropSimulation.DEFAULT_STEPS})")
+    for sub in (byol, dino, multicrop):
         add_seed_option(sub, "seed shared by every run")
         add_json_option(sub)
     ablation.set_defaults(run=run_ablation)
@@ -241,6 +248,15 @@ def print_dino(summary: dict) -> None:
     print_table(["teacher temp.", "centre mom.", "paper", "toy (most seeds)", "seeds agreeing"], points)
 
 
+def print_multicrop(summary: dict) -> None:
+    rows = [[str(run["num_local"]), _number(run["final"]["part_whole_accuracy"], ".3f"),
+             _number(run["final"]["part_whole_accuracy_start"], ".3f"), _number(run["final"]["chance"], ".3f"),
+             _number(run["final"]["local_global_kl_same"], ".2f"), _number(run["final"]["local_global_kl_other"], ".2f")]
+            for run in summary["runs"]]
+    print(f"multi-crop, seed {summary['seed']}, {summary['steps']} steps a run; {summary['published']}")
+    print_table(["locals", "part-to-whole", "at step 0", "chance", "KL same photo", "KL other photo"], rows)
+
+
 # ---- the command -------------------------------------------------------------------------------------
 
 
@@ -250,6 +266,10 @@ def run_ablation(args: argparse.Namespace) -> int:
         if args.ablation == "byol":
             summary = (byol_summary(args.steps, args.seed) if args.seeds == 1 else
                        byol_seeds_summary(args.steps, args.seed, args.seeds, args.workers))
+        elif args.ablation == "multicrop":
+            from desktop.photo_training import locals_ablation
+
+            summary = locals_ablation(args.seed, args.steps)
         else:
             grid = tuple(args.grid) if args.grid is not None else None
             summary = dino_summary(args.steps, args.seed, grid, args.seeds, args.workers)
@@ -261,6 +281,8 @@ def run_ablation(args: argparse.Namespace) -> int:
         print_byol_seeds(json_safe(summary))
     elif args.ablation == "byol":
         print_byol(json_safe(summary))
+    elif args.ablation == "multicrop":
+        print_multicrop(json_safe(summary))
     else:
         print_dino(json_safe(summary))
     return 0

@@ -10,6 +10,7 @@ import sys
 
 from desktop.commands.options import add_json_option, bounded_number
 from desktop.commands.output import fail, json_safe, print_json
+from engine.verdicts import headline
 from engine.params import ParameterError
 from engine.registry import SIMULATIONS
 
@@ -27,12 +28,23 @@ def _param_type(spec):
     return parse
 
 
+def simulations() -> dict:
+    """The registry's simulations and multi-crop on photos (which reads files, so lives in desktop/)."""
+    from desktop.photo_training import PhotoMultiCropSimulation
+
+    return {**SIMULATIONS, PhotoMultiCropSimulation.NAME: PhotoMultiCropSimulation}
+
+
 def add_run_parser(commands) -> argparse.ArgumentParser:
     """`run` with one sub-command a simulation, its options from the simulation's ParamSpecs."""
     run = commands.add_parser("run", help="train a simulation headless and print a summary")
-    simulations = run.add_subparsers(dest="simulation", required=True, parser_class=type(run))
-    for name, simulation_class in SIMULATIONS.items():
-        sub = simulations.add_parser(name, help=(simulation_class.__doc__ or "").strip().splitlines()[0])
+    simulations_by_name = simulations()
+    subparsers = run.add_subparsers(dest="simulation", required=True, parser_class=type(run))
+    for name, simulation_class in simulations_by_name.items():
+        sub = subparsers.add_parser(name, help=(simulation_class.__doc__ or "").strip().splitlines()[0])
+        if getattr(simulation_class, "ACCEPTS_PHOTO_FILES", False):
+            sub.add_argument("--images", action="append", default=[], metavar="FOLDER",
+                             help="a folder (or file) of photos that joins the bundled ones (repeatable)")
         sub.add_argument("--steps", type=STEPS_OPTION, default=simulation_class.DEFAULT_STEPS,
                          help=f"training steps (default {simulation_class.DEFAULT_STEPS})")
         add_json_option(sub)
@@ -50,13 +62,17 @@ def add_run_parser(commands) -> argparse.ArgumentParser:
 
 
 def run_simulation(args: argparse.Namespace) -> int:
-    simulation_class = SIMULATIONS[args.simulation]
+    simulation_class = simulations()[args.simulation]
     params = {spec.name: getattr(args, spec.name) for spec in simulation_class.PARAMS
               if getattr(args, spec.name) is not None}
+    if getattr(args, "images", None):
+        params["extra_photos"] = tuple(args.images)
     try:
         simulation = simulation_class(**params)
     except ParameterError as error:
         return fail(str(error))
+    for problem in getattr(getattr(simulation, "photos", None), "problems", []):
+        sys.stderr.write(f"distill-lab: photo refused: {problem}\n")
     seconds = simulation.run(args.steps)
     summary = json_safe(simulation.summary(seconds))
     if args.json:
@@ -66,6 +82,8 @@ def run_simulation(args: argparse.Namespace) -> int:
               f"({summary['steps'] / max(seconds, 1e-9):.0f} steps/s)")
         settings = ", ".join(f"{key}={value}" for key, value in summary["config"].items())
         print(f"settings: {settings}")
+        if "verdict" in summary["final"]:  # the words the app shows for the run's verdict
+            print(f"verdict: {headline(summary['final']['verdict'], simulation_class.NAME)[0]}")
         for key, value in summary["final"].items():
             print(f"  {key:>20s}: {value:.4g}" if isinstance(value, float) else f"  {key:>20s}: {value}")
     if simulation.diverged:

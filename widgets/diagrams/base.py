@@ -153,6 +153,22 @@ class Diagram(QtWidgets.QWidget):
         painter.setBrush(colour(tint))
         painter.drawPolygon(QtGui.QPolygonF([end, left, right]))
 
+    def cut(self, painter: QtGui.QPainter, centre: QPointF) -> None:
+        """Two slanted bars across a vertical line: no gradient passes here."""
+        zoom = self.zoom
+        painter.setPen(QtGui.QPen(colour(self.theme.collapsed), 3.5 * zoom))
+        for offset in (-4 * zoom, 4 * zoom):
+            painter.drawLine(centre + QPointF(-10 * zoom, offset + 5 * zoom), centre + QPointF(10 * zoom, offset - 5 * zoom))
+
+    def loss_node(self, painter: QtGui.QPainter, centre: QPointF, radius: float, name: str, formula: str) -> None:
+        """The loss: a circle with its name, and its formula under it across the whole width."""
+        painter.setPen(QtGui.QPen(colour(self.theme.foreground), 2.5 * self.zoom))
+        painter.setBrush(colour(self.theme.panel))
+        painter.drawEllipse(centre, radius, radius)
+        self.text(painter, QRectF(centre.x() - radius, centre.y() - radius * 0.6, 2 * radius, radius * 1.2), name, bold=True)
+        self.text(painter, QRectF(0, centre.y() + radius, self.width(), self.height() - centre.y() - radius),
+                  formula, self.theme.muted, 0.85)
+
     def text(self, painter: QtGui.QPainter, rect: QRectF, text: str, tint: str | None = None,
              scale: float = 1.0, bold: bool = False, align=QtCore.Qt.AlignCenter) -> None:
         painter.setFont(self.fitted_font(text, rect.width(), rect.height(), scale, bold))

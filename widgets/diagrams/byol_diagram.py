@@ -120,14 +120,7 @@ class BYOLDiagram(Diagram):
         painter.drawLine(QPointF(teacher_x, rows["projector"] + box_h / 2), QPointF(teacher_x, teacher_end.y()))
         self.arrow(painter, QPointF(teacher_x, teacher_end.y()), teacher_end, theme.foreground)
 
-        # The loss.
-        painter.setPen(QtGui.QPen(colour(theme.foreground), 2.5 * zoom))
-        painter.setBrush(colour(theme.panel))
-        painter.drawEllipse(loss_centre, radius, radius)
-        self.text(painter, QRectF(loss_centre.x() - radius, loss_centre.y() - radius * 0.6, 2 * radius, radius * 1.2),
-                  "loss", bold=True)
-        self.text(painter, QRectF(0, loss_centre.y() + radius, w, h - loss_centre.y() - radius),
-                  "2 − 2 cos(q, z′)", theme.muted, 0.85)
+        self.loss_node(painter, loss_centre, radius, "loss", "2 − 2 cos(q, z′)")
 
         # EMA arrow across, between encoder and projector rows (gone when the teacher is the student).
         ema_y = (rows["encoder"] + rows["projector"]) / 2
@@ -146,10 +139,7 @@ class BYOLDiagram(Diagram):
         cut_y = rows["predictor"]
         cut_region = QRectF(teacher_x - box_w / 2, cut_y - box_h * 0.7, box_w, box_h * 1.4)
         if stop_gradient:
-            painter.setPen(QtGui.QPen(colour(theme.collapsed), 3.5 * zoom))
-            for offset in (-4 * zoom, 4 * zoom):
-                painter.drawLine(QPointF(teacher_x - 10 * zoom, cut_y + offset + 5 * zoom),
-                                 QPointF(teacher_x + 10 * zoom, cut_y + offset - 5 * zoom))
+            self.cut(painter, QPointF(teacher_x, cut_y))
             label = "stop-grad"
         else:
             label = "no stop-grad"

@@ -158,19 +158,10 @@ class DINODiagram(Diagram):
             painter.drawLine(QPointF(x, dists[x].bottom()), QPointF(x, end.y()))
             self.arrow(painter, QPointF(x, end.y()), end, theme.foreground)
         cut_y = (dists[teacher_x].bottom() + loss_centre.y() - radius * 0.65) / 2
-        painter.setPen(QtGui.QPen(colour(theme.collapsed), 3.5 * zoom))
-        for offset in (-4 * zoom, 4 * zoom):
-            painter.drawLine(QPointF(teacher_x - 10 * zoom, cut_y + offset + 5 * zoom),
-                             QPointF(teacher_x + 10 * zoom, cut_y + offset - 5 * zoom))
+        self.cut(painter, QPointF(teacher_x, cut_y))
         self.text(painter, QRectF(teacher_x + 12 * zoom, cut_y - box_h * 0.5, w - teacher_x - 12 * zoom, box_h),
                   "no\ngrad", theme.collapsed, 0.75, True, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter)
-        painter.setPen(QtGui.QPen(colour(theme.foreground), 2.5 * zoom))
-        painter.setBrush(colour(theme.panel))
-        painter.drawEllipse(loss_centre, radius, radius)
-        self.text(painter, QRectF(loss_centre.x() - radius, loss_centre.y() - radius * 0.6, 2 * radius, radius * 1.2),
-                  "H(Pt,Ps)", bold=True)
-        self.text(painter, QRectF(0, loss_centre.y() + radius, w, h - loss_centre.y() - radius),
-                  "= h(Pt) + KL(Pt‖Ps)", theme.muted, 0.85)
+        self.loss_node(painter, loss_centre, radius, "H(Pt,Ps)", "= h(Pt) + KL(Pt‖Ps)")
 
         # The gradient climbs the student's side only.
         x = student_x - box_w * 0.3
