@@ -10,16 +10,10 @@ from PySide6 import QtCore
 from desktop.app import application, wait_for_step
 from resources.paths import bundled_images
 from widgets.theme import DARK, LIGHT
-from window_helpers import open_window, wait_snapshot
+from window_helpers import wait_snapshot
 
 
-@pytest.fixture
-def window(qtbot):
-    window = open_window(qtbot, theme=LIGHT, zoom=1.0)
-    window.show_page("multicrop")
-    qtbot.waitUntil(lambda: window.controllers["multicrop"].latest is not None, timeout=20000)
-    yield window
-    window.shutdown()
+pytestmark = pytest.mark.window(pages=("multicrop",))
 
 
 def test_first_snapshot_shows_step_0_chance_and_the_pair_matrix(qtbot, window):

@@ -6,13 +6,6 @@ import pytest
 import window_helpers
 
 
-@pytest.fixture
-def window(qtbot):
-    window = window_helpers.open_window(qtbot)
-    yield window
-    window.shutdown()
-
-
 def test_restart_keeps_the_seed_and_new_settings_and_leaves_a_ghost(qtbot, window):
     qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
     panel, controller = window.panels["byol"], window.controllers["byol"]

@@ -193,11 +193,11 @@ def test_an_image_path_that_is_a_fifo_or_device_is_named_as_such(qtbot, tmp_path
 
 
 # -- export -----------------------------------------------------------------------------------
-def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch):
+def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch, open_window):
     """Failure 8: "Saved 6 plots" when every target name was a folder."""
     from desktop import export
 
-    window = open_window(qtbot)
+    window = open_window(pages=())
     qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
     plots = window.current_panel().plots
     names = [f"{export._slug(plot.title)}.{fmt}" for plot in plots for fmt in ("png", "svg")]
@@ -224,8 +224,8 @@ def test_export_never_claims_files_it_did_not_write(qtbot, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
-def test_page_and_history_export_refuse_a_folder_or_fifo(qtbot, tmp_path, kind, monkeypatch):
-    window = open_window(qtbot)
+def test_page_and_history_export_refuse_a_folder_or_fifo(qtbot, tmp_path, kind, monkeypatch, open_window):
+    window = open_window(pages=())
     qtbot.waitUntil(lambda: window.current_panel().snapshot is not None, timeout=30_000)
     target = tmp_path / "target"
     target.mkdir() if kind == "folder" else os.mkfifo(target)
