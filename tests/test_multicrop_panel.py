@@ -29,6 +29,7 @@ def test_first_snapshot_shows_step_0_chance_and_the_pair_matrix(qtbot, window):
     assert len(panel.photo.views) == 10 and panel.photo.marks[2] in ("\u2713", "\u2717")
 
 
+@pytest.mark.soak  # over ~5 s: trains the page
 def test_training_moves_both_curves_and_colours_the_matrix(qtbot, window):
     panel, controller = window.panels["multicrop"], window.controllers["multicrop"]
     snapshot = wait_for_step(application(), controller, 60)
