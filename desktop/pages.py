@@ -50,7 +50,7 @@ class Page:
     # None: the simulation's ParamSpecs (engine.params.validate_params).
     scenario_schema: str | Callable | None = None
     switches: tuple[Switch, ...] = ()
-    # The snapshot keys the panel draws, with their types (checked by tests/test_page_model.py).
+    # The snapshot keys the panel draws, with their types (checked by tests/ui/test_page_model.py).
     snapshot_keys: dict[str, type | tuple[type, ...]] = field(default_factory=dict)
 
     @property

@@ -12,7 +12,7 @@ same rows, gradients summed over the views in the same order); the loss is
 
 The grid trains in float32; single pages (``BYOLSimulation``) train in float64. ``dtype`` is an
 explicit option: ``BYOLGrid(dtype=np.float64)`` reproduces each ``BYOLSimulation`` with the same
-guards and seed bit for bit (tests/test_byol_grid.py checks it to 1e-10). In float32 every array
+guards and seed bit for bit (tests/engine/test_byol_grid.py checks it to 1e-10). In float32 every array
 of a training step is float32 (weights, gradients, velocities, activations, losses; the views are
 drawn in float64, as a single run draws them, then cast), so the members follow the float64 runs
 only approximately; their verdicts were checked to equal float64's (docs/performance.md section

@@ -5,8 +5,8 @@ import os
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Most GUI tests drive the engine thread, which starts at once; tests/test_engine_process.py and
-# tests/test_robustness_exit.py drive the app's default, the engine process.
+# Most GUI tests drive the engine thread, which starts at once; tests/runtime/test_engine_process.py and
+# tests/runtime/test_robustness_exit.py drive the app's default, the engine process.
 os.environ.setdefault("DISTILL_LAB_ENGINE", "thread")
 os.environ["DISTILL_LAB_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="distill-lab-"), "settings.ini")
 import engine  # noqa: E402,F401  (sets the BLAS thread count before numpy is imported)

@@ -17,7 +17,7 @@ from desktop.commands.screenshot import THEME_NAMES, ZOOM_RANGE, _parse_settings
 from desktop.pages import all_pages_keys, page
 from engine.params import ParameterError
 
-# Kept here so the parser needs no Qt (tests/test_recording_command.py checks it is recording's).
+# Kept here so the parser needs no Qt (tests/cli/test_recording_command.py checks it is recording's).
 FPS_RANGE = (1, 30)
 DEFAULT_SPEED = 100.0  # training steps a second of clip: BYOL's 1500 default steps in 15 s
 AT_STEP = bounded_number("--at", int, 0, MAX_STEPS, subject="--at STEP")

@@ -12,7 +12,7 @@ from desktop.pages import all_pages_keys, page
 from engine.params import ParameterError, spec_table
 
 # The ends of desktop.settings.ZOOM_STEPS and the names of widgets.theme.THEMES, kept here so the
-# parser needs no Qt (tests/test_commands.py checks they agree).
+# parser needs no Qt (tests/cli/test_commands.py checks they agree).
 ZOOM_RANGE = (0.8, 2.0)
 THEME_NAMES = ("light", "dark")
 

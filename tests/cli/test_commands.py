@@ -92,7 +92,9 @@ def test_screenshot_takes_zoom_and_theme(qtbot, tmp_path, capsys):
     from widgets.theme import DARK
 
     out = tmp_path / "dark.png"
-    assert main(["screenshot", str(out), "--page", "multicrop", "--theme", "dark", "--zoom", "1.5"]) == 0
+    # One step: zoom and theme are the point here; the multi-crop page's default training took 71 s.
+    assert main(["screenshot", str(out), "--page", "multicrop", "--steps", "1", "--theme", "dark",
+                 "--zoom", "1.5"]) == 0
     image = QtGui.QImage(str(out))
     assert image.pixelColor(image.width() - 3, image.height() // 2).name().upper() in (
         DARK.background.upper(), DARK.panel.upper())

@@ -166,7 +166,7 @@ def test_mp4_holds_each_frame_for_its_slots(tmp_path):
 def test_memory_stays_flat_over_a_long_recording(tmp_path):
     """1500 frames (100 s at 15 fps) of a 640x360 clip through the encoder thread: RSS after the
     first 300 frames and at the end differ by less than the size of ten frames. Ten minutes:
-    DISTILL_LAB_RECORDING_FRAMES=9000 python -m pytest tests/test_recording.py -k memory"""
+    DISTILL_LAB_RECORDING_FRAMES=9000 python -m pytest tests/runtime/test_recording.py -k memory"""
     count = int(os.environ.get("DISTILL_LAB_RECORDING_FRAMES", "1500"))
     size = (640, 360)
     encoder = FrameEncoder(open_clip(tmp_path / "long.gif", size, 15))

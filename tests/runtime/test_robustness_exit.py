@@ -2,7 +2,7 @@
 (and its engine processes) with exit code 0 within 1 s, with nothing on stderr (no "QThread:
 Destroyed while thread is still running", no traceback); with either engine, process or thread.
 
-tests/test_shutdown.py checks that each way out is clean; here the real entry point
+tests/runtime/test_shutdown.py checks that each way out is clean; here the real entry point
 (``desktop.app.run_app``, what ``distill-lab`` runs) gets real key presses (the page's number key,
 Space to play, then Ctrl+Q) or a real SIGINT, and the time from the quit to the end of the process is
 measured from outside. Measured here: 0.6-1.1 s before run_app froze the garbage collector on the

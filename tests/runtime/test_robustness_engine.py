@@ -265,7 +265,7 @@ def test_the_engine_process_imports_nothing_from_the_launch_folder(tmp_path):
     script = tmp_path / "bin" / "distill-lab-launcher.py"  # as a console script: not in the launch folder
     script.parent.mkdir()
     script.write_text(LAUNCHER)
-    worktree = str(Path(__file__).resolve().parents[1])
+    worktree = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=worktree, QT_QPA_PLATFORM="offscreen")
     env.pop("PYTHONSAFEPATH", None)
     result = subprocess.run([sys.executable, str(script)], cwd=launch_folder, env=env,

@@ -172,6 +172,7 @@ def test_nearest_photo_uses_cosine_similarity():
     np.testing.assert_array_equal(nearest_photo(locals_, globals_, np.array([0, 1])), [0, 1])
 
 
+@pytest.mark.soak  # over ~5 s: trains to the divergence
 def test_a_huge_learning_rate_stops_with_a_reason_not_an_exception():
     simulation = small_simulation(learning_rate=10.0, seed=9)
     simulation.step(300)

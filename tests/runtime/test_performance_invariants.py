@@ -191,7 +191,7 @@ def test_importing_the_app_keeps_numpy_blas_single_threaded(module):
            if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=Path(__file__).resolve().parents[1], check=True)
+                         cwd=Path(__file__).resolve().parents[2], check=True)
     assert out.stdout.strip() == "1", f"importing {module} started BLAS worker threads"
 
 

@@ -5,7 +5,7 @@ state).
 Hypothesis drives every registered simulation (BYOL, DINO, ...) with random sequences of valid
 parameter changes, drawn from each ParamSpec's range with its extremes favoured, interleaved with
 steps, resets and snapshots. Kept short for CI (few examples, few steps each: 5-20 s in all);
-``DISTILL_LAB_PROPERTY_EXAMPLES=200 python -m pytest tests/test_properties.py`` searches harder.
+``DISTILL_LAB_PROPERTY_EXAMPLES=200 python -m pytest tests/engine/test_properties.py`` searches harder.
 """
 import math
 import os

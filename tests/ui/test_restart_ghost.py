@@ -6,8 +6,6 @@ import pytest
 import window_helpers
 
 
-
-
 def test_restart_keeps_the_seed_and_new_settings_and_leaves_a_ghost(qtbot, window):
     qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
     panel, controller = window.panels["byol"], window.controllers["byol"]

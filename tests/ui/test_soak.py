@@ -16,7 +16,7 @@ replaces it; the page must say so, and train again afterwards.
 
 CI runs the short form (DISTILL_LAB_SOAK_SECONDS, default 20). The lecture-length run:
 
-    DISTILL_LAB_SOAK_SECONDS=600 python -m pytest tests/test_soak.py -s
+    DISTILL_LAB_SOAK_SECONDS=600 python -m pytest tests/ui/test_soak.py -s
 
 DISTILL_LAB_SOAK_SEED picks another random sequence (default 0); the summary line printed at the end
 (seen with -s) gives the actions taken, the steps trained and RSS before and after.

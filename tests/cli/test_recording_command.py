@@ -77,18 +77,14 @@ def test_the_parser_knows_the_recorders_frame_rates():
     assert record.FPS_RANGE == recording.FPS_RANGE
 
 
-def test_a_headless_clip_looks_like_the_page_in_the_app(qtbot, tmp_path):
+def test_a_headless_clip_looks_like_the_page_in_the_app(qtbot, tmp_path, open_window):
     """Same size, theme and zoom: the clip's first frame (step 0) and the page in the window agree
     pixel for pixel almost everywhere (a missing style sheet changed every font and failed this)."""
-    from desktop.main_window import MainWindow
     from widgets.theme import LIGHT
 
     assert main(["record", str(tmp_path / "clip.gif"), "--steps", "0", "--size", "1280x720",
                  "--theme", "light", "--zoom", "1"]) == 0
-    window = MainWindow(LIGHT, 1.0)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.controllers["byol"].latest is not None, timeout=10000)
+    window = open_window(size=None, theme=LIGHT, zoom=1.0)  # resized to the clip's page size below
     panel = window.panels["byol"]
     window.resize(window.width() + 1280 - panel.width(), window.height() + 720 - panel.height())
     qtbot.waitUntil(lambda: (panel.width(), panel.height()) == (1280, 720), timeout=5000)

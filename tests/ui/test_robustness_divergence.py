@@ -10,7 +10,7 @@ learning rate 5, weight decay 0.1 -> 695; learning rate 10, weight decay 0.05 ->
 trains at lr x multiplier and SGD with momentum 0.9 on the decay alone is unstable once
 rate x decay > 3.8: 10 x 10 x 0.1 = 10 diverges, 2 x 10 x 0.1 = 2 does not.
 DINO: no valid setting found that diverges (its logits are cosines, so they are bounded); the page's
-path is checked by poisoning one weight, as tests/test_cli.py does for BYOL.
+path is checked by poisoning one weight, as tests/cli/test_cli.py does for BYOL.
 """
 import json
 import math

@@ -1,7 +1,7 @@
 """Bad input at every boundary: parameter values, the engine thread, the settings file, image files.
 
-tests/test_params_history.py checks BYOL's specs case by case and tests/test_cli.py the command
-line; tests/test_scenarios.py the scenario files. Here: every spec of every simulation (and of
+tests/engine/test_params_history.py checks BYOL's specs case by case and tests/cli/test_cli.py the command
+line; tests/ui/test_scenarios.py the scenario files. Here: every spec of every simulation (and of
 multi-crop) refuses the same families of bad values; a bad value sent to the engine thread (the
 path the controls use) gives a message and keeps the old value; a garbled, mistyped or unreadable
 settings file opens the window with defaults; undecodable images get a message.
@@ -224,7 +224,7 @@ def test_an_unreadable_settings_file_opens_the_window_with_defaults(open_window,
     assert qt_messages.problems() == []
 
 
-# -- scenario files (tests/test_scenarios.py: every parse error by message) ---------------------
+# -- scenario files (tests/ui/test_scenarios.py: every parse error by message) ---------------------
 
 GOOD_SCENARIO = {"format": "distill-lab scenario", "version": 1, "name": "Lesson", "page": "byol",
                  "caption": "", "params": {"stop_gradient": False}}
@@ -324,7 +324,7 @@ def test_nothing_in_a_scenario_file_is_executed(qtbot, window, tmp_path):
 
 
 # -- images that cannot be decoded (multi-crop) ----------------------------------------------------
-# tests/test_multicrop_panel.py covers a corrupt PNG, an unknown name and a missing file.
+# tests/ui/test_multicrop_panel.py covers a corrupt PNG, an unknown name and a missing file.
 
 def _png(width: int, height: int, data: bytes) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:

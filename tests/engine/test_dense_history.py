@@ -68,6 +68,7 @@ def test_the_first_steps_are_recorded_at_every_step_and_later_every_tenth():
     assert list(steps[201:]) == [210, 220, 230, 240, 250, 260]
 
 
+@pytest.mark.soak  # over ~5 s: trains at lecture pace
 def test_a_change_records_every_step_again():
     sim = BYOLSimulation(seed=SEED, batch_size=32)
     sim.run(300)
@@ -96,6 +97,7 @@ def test_keep_first_is_checked():
         BoundedHistory(("x",), max_points=8, keep_first=5)
 
 
+@pytest.mark.soak  # over ~5 s: trains at lecture pace
 def test_lecture_pace_is_slow_after_a_change_and_fast_once_settled():
     sim = BYOLSimulation(seed=SEED, batch_size=32)
     floor, per_step, ceiling = sim.LECTURE_PACE

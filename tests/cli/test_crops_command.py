@@ -2,7 +2,7 @@
 
 The parser is built here as desktop/cli.py builds its own (one-line errors, subcommands), so these
 tests do not depend on the command being wired into cli.py. The command decodes images with Qt's
-reader (QtGui, no QApplication); tests/test_image_reading.py checks it agrees with the page."""
+reader (QtGui, no QApplication); tests/ui/test_image_reading.py checks it agrees with the page."""
 from __future__ import annotations
 
 import json
@@ -21,7 +21,7 @@ from engine.multicrop import MultiCropConfig, loss_pairs, relative_cost, sample_
 from engine.params import ParameterError
 from resources.paths import bundled_images
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(argv, capsys):

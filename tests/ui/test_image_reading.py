@@ -22,7 +22,7 @@ from engine.multicrop import MultiCropConfig, sample_views
 from widgets.image_decoding import MAX_IMAGE_SIDE, decode_as_shown
 from widgets.image_loading import load_image
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXIF_ORIENTATION = 0x0112
 # An upright picture in four colours, one a quadrant, so a turn shows as colours in the wrong corners.
 QUADRANTS = {"top left": (230, 159, 0), "top right": (0, 114, 178), "bottom left": (0, 158, 115),
