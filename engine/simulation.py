@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.history import BoundedHistory
 from engine.params import ParamSpec, ParameterError, spec_table, validate_params
-from engine.verdicts import UNTRAINED, VerdictRules, VerdictTracker
+from engine.verdicts import DIVERGED, UNTRAINED, VerdictRules, VerdictTracker
 
 LECTURE = "lecture"  # the engine's speed setting that asks the simulation for its rate (lecture_rate)
 
@@ -207,7 +207,8 @@ class Simulation(ABC):
             "seconds": round(seconds, 4),
             "diverged": self.diverged,
             "diverged_at_step": self.diverged_at_step,
-            "final": {**({"verdict": self.verdict} if self.VERDICT_RULES else {}), **self.latest},
+            "final": {**({"verdict": DIVERGED if self.diverged else self.verdict}
+                         if self.VERDICT_RULES else {}), **self.latest},
             "history": self.history.as_dict(),
         }
 

@@ -48,6 +48,8 @@ BYOL_RULES = VerdictRules(transients={"partly collapsed": "dipping"}, transient_
 DINO_RULES = VerdictRules(transients={"uniform": "uniform phase"}, transient_steps=700,
                           healthy_after=200)
 
+DIVERGED = "diverged"
+
 # The words for each verdict: (headline, kind); kind picks the colour (healthy, collapsed, transient).
 HEADLINES: dict[str, tuple[str, str]] = {
     UNTRAINED: ("UNTRAINED: step 0, nothing learned yet; press Play", "untrained"),
@@ -63,6 +65,8 @@ HEADLINES: dict[str, tuple[str, str]] = {
                       "transient"),
     "uniform": ("COLLAPSED: uniform, every prototype equally likely", "collapsed"),
     "one prototype dominates": ("COLLAPSED: one prototype wins every sample", "collapsed"),
+    # either: the run stopped on a non-finite value, so its last metrics say nothing about collapse
+    DIVERGED: ("DIVERGED: training blew up", "diverged"),
 }
 
 

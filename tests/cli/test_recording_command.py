@@ -1,5 +1,7 @@
 """`distill-lab record`: the same arguments give the same GIF byte for byte; mid-run changes,
 parts and bad arguments."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -7,6 +9,7 @@ from PIL import Image
 from desktop import recording
 from desktop.commands import main, record
 
+SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
 SMALL = ["--size", "800x450", "--speed", "150", "--theme", "light", "--zoom", "1"]
 
 
@@ -46,10 +49,15 @@ def test_one_plot_alone(tmp_path):
     assert width < 400 and height < 300
 
 
+def test_the_multicrop_page_records_its_training(tmp_path, capsys):
+    assert main(["record", str(tmp_path / "crops.gif"), "--page", "multicrop", "--steps", "2", *SMALL]) == 0
+    assert Image.open(tmp_path / "crops.gif").n_frames >= 2 and "steps 0 to 2" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("args, message", [
     (["clip.avi"], ".gif or .mp4"),
     (["missing/clip.gif"], "does not exist"),
-    (["clip.gif", "--page", "multicrop"], "does not train"),
+    (["clip.gif", "--scenario", str(SCENARIOS / "01-byol-healthy.json"), "--page", "dino"], "not dino"),
     (["clip.gif", "--part", "nothing"], "--part must name"),
     (["clip.gif", "--at", "x", "ema=false"], "--at"),
     (["clip.gif", "--at", "10", "nope=1"], "--set takes NAME=VALUE"),

@@ -6,7 +6,7 @@ import pytest
 
 from engine.byol import BYOLSimulation
 from engine.dino import DINOSimulation
-from engine.verdicts import (
+from engine.verdicts import (DIVERGED, 
     EARLY,
     HEADLINES,
     UNTRAINED,
@@ -72,7 +72,9 @@ def test_every_shown_verdict_has_words():
     for verdict in (UNTRAINED, EARLY, "healthy", "uniform phase", "uniform", "one prototype dominates"):
         assert headline(verdict, "dino")[0]
     assert headline("healthy", "dino") != headline("healthy", "byol")
-    assert all(kind in ("untrained", "healthy", "transient", "collapsed") for _, kind in HEADLINES.values())
+    assert headline(DIVERGED, "byol") == headline(DIVERGED, "dino")
+    assert all(kind in ("untrained", "healthy", "transient", "collapsed", "diverged")
+               for _, kind in HEADLINES.values())
 
 
 @pytest.mark.parametrize("simulation_class, settings", [

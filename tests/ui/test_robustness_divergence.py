@@ -84,7 +84,9 @@ def test_cli_reports_a_real_divergence_in_json_and_exits_1(capsys):
     summary = json.loads(captured.out)  # strict JSON: no NaN token
     assert summary["diverged"] is True and summary["diverged_at_step"] == BYOL_DIVERGES_AT
     assert summary["steps"] == BYOL_DIVERGES_AT
-    assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in summary["final"].values())
+    final = dict(summary["final"])
+    assert final.pop("verdict") == "diverged"  # the page's word, not the collapse its last metrics suggest
+    assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in final.values())
     assert max(summary["history"]["step"]) <= BYOL_DIVERGES_AT
     assert "predictor's effective learning rate" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
