@@ -94,9 +94,13 @@ class ControlColumn:
         needed = (column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
                   + 2 * scroll.frameWidth())
         share = int(COLUMN_SHARE * self.width())
-        width = max(needed, min(int(COLUMN_MAX_WIDTH * self.zoom), share))
+        width = min(max(needed, min(int(COLUMN_MAX_WIDTH * self.zoom), share)), self.column_cap())
         if scroll.minimumWidth() != width or scroll.maximumWidth() != width:
             scroll.setFixedWidth(width)
+
+    def column_cap(self) -> int:
+        """The most the column may take, needed or not (a page may cap it at presenter zoom)."""
+        return 2 ** 20
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.fit_control_column()

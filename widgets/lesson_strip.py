@@ -41,6 +41,15 @@ class LessonStrip(QtWidgets.QFrame):
         self.button.clicked.connect(self.go_deeper_requested)
         self.key_idea.setText(f"<b>Key idea:</b> {html.escape(text.key_idea)}")
         self.picture.setText(f"<i>Picture it:</i> {html.escape(text.picture)}")
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """At presenter zoom the key idea alone (the plots need the height): the picture goes to the
+        strip's tooltip, where a hover still finds it."""
+        self.compact = compact
+        self.picture.setVisible(not compact)
+        self.setToolTip(f"Picture it: {self.text.picture}" if compact else "")
+        self.updateGeometry()
 
     # A wrapped label's own minimum is its height at its narrowest (several lines): the strip asks
     # instead for the height its words need at the width it has, so the page keeps its plots.
@@ -59,8 +68,9 @@ class LessonStrip(QtWidgets.QFrame):
             self.updateGeometry()
 
     def set_theme(self, theme: Theme, zoom: float) -> None:
-        # A little smaller than the body text: one line each on 1280 pixels at zoom 1.5.
-        size = BASE_FONT_PT * 0.9 * zoom
+        # A little smaller than the body text: one line each on 1280 pixels at zoom 1.5, and no larger
+        # beyond (at zoom 2 the key idea wrapped to two lines and took the hero plot's height).
+        size = BASE_FONT_PT * 0.9 * min(zoom, 1.5)
         self.setStyleSheet(
             f"QFrame#lessonStrip QLabel, QFrame#lessonStrip QPushButton {{ font-size: {size:.1f}pt; }}"
             f"QFrame#lessonStrip {{ background: {theme.panel}; border-left: {max(3, round(5 * zoom))}px solid "

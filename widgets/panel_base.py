@@ -7,9 +7,10 @@ simulation, only sends parameter changes and commands through the controller.
 from __future__ import annotations
 
 import html
+import re
 from typing import Protocol, runtime_checkable
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.params import ParamSpec, spec_table
 from widgets.control_column import ControlColumn, HideableControl
@@ -46,6 +47,21 @@ class Panel(Protocol):
 
 MAX_KEPT = 240  # snapshots kept for the history scrubber (thinned as the run grows)
 HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown unless asked
+# From HERO_ONLY_ZOOM on 1280x720 the page keeps the window's size and its hero readable: the
+# control column takes at most this share of the page's width (it scrolls), and a mechanism diagram
+# beside the plots stays only while the hero keeps HERO_MIN_WIDTH_SHARE of the width.
+COLUMN_SHARE_AT_HIGH_ZOOM = 0.36
+HERO_MIN_WIDTH_SHARE = 0.5
+# The base column's own controls: (full text, short text used from HERO_ONLY_ZOOM).
+RESTART_TEXTS = ("Restart with these settings (Shift+R)", "Restart (Shift+R)")
+LOG_STEPS_TEXTS = ("Log step axis (early steps)", "Log step axis")
+ALL_PLOTS_TEXTS = ("All plots (at high zoom)", "All plots")
+ONE_CAPTION_LINE_ZOOM = 1.75  # from here the caption is its last line alone (the live numbers)
+
+
+def plain_text(rich: str) -> str:
+    """A line of the page's rich text as plain text (for eliding and tooltips)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", rich))
 
 
 def set_hero_stretch(grid: QtWidgets.QGridLayout, others_shown: bool = True) -> None:
@@ -90,17 +106,17 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.message.hide()
         self.transport = TransportBar(self.specs["seed"])
         self.ghost: dict | None = None  # the run before the last reset: its history and settings
-        self.restart_button = QtWidgets.QPushButton("Restart with these settings (Shift+R)")
+        self.restart_button = QtWidgets.QPushButton(RESTART_TEXTS[0])
         self.restart_button.setToolTip("Start again from step 0 with the same seed and the settings now "
                                        "on the controls; the run so far stays behind as a faint ghost")
         self.clear_ghost_button = QtWidgets.QPushButton("Clear ghost")
         self.clear_ghost_button.setToolTip("Remove the faint curves of the previous run")
         self.clear_ghost_button.hide()
-        self.all_plots = QtWidgets.QCheckBox("All plots (at high zoom)")
+        self.all_plots = QtWidgets.QCheckBox(ALL_PLOTS_TEXTS[0])
         self.all_plots.setToolTip(f"From zoom {HERO_ONLY_ZOOM:g} only the main plots are shown, so they "
-                                  "stay large; tick to show the others too")
+                                  "stay large; tick to show the others and the mechanism diagram too")
         self.secondary_plots: list = []  # the pages' smaller plots, hidden at high zoom
-        self.log_steps = QtWidgets.QCheckBox("Log step axis (early steps)")
+        self.log_steps = QtWidgets.QCheckBox(LOG_STEPS_TEXTS[0])
         self.log_steps.setToolTip("Training steps on a log scale: a crash in the first 10 steps is as "
                                   "wide as the next 1000 (metrics are recorded at every step early on)")
         # The page's words (key idea, picture, go-deeper card) and its live mechanism diagram.
@@ -153,9 +169,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                 widget.setParent(self)
                 widget.hide()
         # Only the pages with a hero and with changes that need a fresh network offer these.
-        self.all_plots.setVisible(bool(self.secondary_plots))
         self.restart_button.setVisible(bool(self.FRESH_ONLY))
         self.diagram = self.build_diagram()
+        self.all_plots.setVisible(bool(self.secondary_plots) or self.diagram is not None)
+        self.caption_lines: list[str] = []  # the caption's lines (rich text), shown by show_caption
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
@@ -306,8 +323,40 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             # A scenario file's words are text, not markup: escaped, they cannot restyle the page.
             scenario = (f"<b>Scenario: {html.escape(self.scenario.name)}.</b> "
                         f"{html.escape(self.scenario.caption)}<br>")
-        self.caption.setText(f"{scenario}{self.caption_text(snapshot['params'])}<br><b>Now:</b> {detail}")
+        self.show_caption([scenario.removesuffix("<br>")] * bool(scenario)
+                          + [self.caption_text(snapshot["params"]), f"<b>Now:</b> {detail}"])
         self.draw(snapshot)
+
+    def compact(self) -> bool:
+        """Presenter zoom: the header's secondary lines shrink to one line each, the plots get the room."""
+        return self.zoom >= HERO_ONLY_ZOOM
+
+    def show_caption(self, lines: list[str]) -> None:
+        """The caption's lines, wrapped; in compact mode each elided to one line, the whole caption
+        in the tooltip (hover it to read what was cut); from ONE_CAPTION_LINE_ZOOM only the last line."""
+        self.caption_lines = lines
+        if not self.compact():
+            self.caption.setWordWrap(True)
+            self.caption.setToolTip("")
+            self.caption.setText("<br>".join(lines))
+            return
+        self.caption.setWordWrap(False)
+        width = self.caption.parentWidget().width() - 4
+        metrics = QtGui.QFontMetrics(self.caption.font())
+        bold = QtGui.QFont(self.caption.font())
+        bold.setBold(True)
+        bold_metrics = QtGui.QFontMetrics(bold)  # a line with bold words is wider than its plain text
+        kept = lines[-1:] if self.zoom >= ONE_CAPTION_LINE_ZOOM else lines
+        shown, cut = [], len(kept) < len(lines)
+        for line in kept:
+            text = plain_text(line)
+            if bold_metrics.horizontalAdvance(text) <= width:
+                shown.append(line)
+            else:
+                shown.append(html.escape(metrics.elidedText(text, QtCore.Qt.ElideRight, width)))
+                cut = True
+        self.caption.setToolTip("\n".join(plain_text(line) for line in lines) if cut else "")
+        self.caption.setText("<br>".join(shown))
 
     # -- scenarios ------------------------------------------------------------------------
     def apply_scenario(self, scenario) -> None:
@@ -441,6 +490,14 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         for extra in (self.lesson_strip, self.go_deeper, self.diagram):
             if extra is not None:
                 extra.set_theme(theme, zoom)
+        compact = self.compact()
+        if self.lesson_strip is not None:
+            self.lesson_strip.set_compact(compact)
+        for widget, texts in ((self.restart_button, RESTART_TEXTS), (self.log_steps, LOG_STEPS_TEXTS),
+                              (self.all_plots, ALL_PLOTS_TEXTS)):
+            widget.setText(texts[compact])
+        self.place_view_options(compact)
+        self.show_caption(self.caption_lines)
         # The control column grows with the text, or its values would be clipped at high zoom.
         self.fit_control_column()
         self.widen_plot_titles()
@@ -450,14 +507,61 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         if self.snapshot is not None:
             self.draw(self.snapshot)
 
+    def place_view_options(self, compact: bool) -> None:
+        """Restart, Clear ghost, Log step axis and All plots sit under the transport bar; at presenter
+        zoom they go below the page's switches, which then stay in sight under Play/Step/Reset."""
+        options = (self.restart_button, self.clear_ghost_button, self.log_steps, self.all_plots)
+        layout = self.control_layout
+        for widget in options:
+            layout.removeWidget(widget)
+        if compact:
+            help_box = self.help_label.parentWidget() if hasattr(self, "help_label") else None
+            index = layout.indexOf(help_box) if help_box is not None else layout.count() - 1  # before the stretch
+        else:
+            index = layout.indexOf(self.transport) + 1
+        for offset, widget in enumerate(options):
+            layout.insertWidget(index + offset, widget)
+
     def show_secondary_plots(self) -> None:
         """At presenter zoom 1.5 and above only the hero plots are shown (the rest became slivers at
-        1280x720); "All plots" brings the rest back."""
+        1280x720), and the mechanism diagram only where the hero keeps its room; "All plots" brings
+        them back."""
         visible = self.zoom < HERO_ONLY_ZOOM or self.all_plots.isChecked()
         for plot in self.secondary_plots:
             plot.setVisible(visible)
         if self.secondary_plots:  # hidden rows and columns give their room to the hero
             set_hero_stretch(self.plot_grid, visible)
+        self.show_diagram()
+
+    def show_diagram(self) -> None:
+        """The diagram as View > Controls on this page says, unless at presenter zoom it would take
+        the hero's room: a band above the plots (their height), or a column beside them that would
+        leave the hero less than HERO_MIN_WIDTH_SHARE of the page's width."""
+        if self.diagram is None:
+            return
+        wanted = "diagram" not in self.hidden_controls()
+        if wanted and self.zoom >= HERO_ONLY_ZOOM and not self.all_plots.isChecked():
+            if not getattr(self.diagram, "PORTRAIT", True):
+                wanted = False
+            else:
+                column = self.control_scroll.width() if self.control_scroll.isVisibleTo(self) else 0
+                hero_width = self.width() - column - self.diagram.maximumWidth() - 40
+                wanted = hero_width >= HERO_MIN_WIDTH_SHARE * self.width()
+        if self.diagram.isHidden() == wanted:
+            self.diagram.setVisible(wanted)
+
+    def column_cap(self) -> int:
+        return int(COLUMN_SHARE_AT_HIGH_ZOOM * self.width()) if self.compact() else 2 ** 20
+
+    def _apply_control_visibility(self) -> None:
+        super()._apply_control_visibility()
+        self.show_diagram()  # the menu's choice, within what presenter zoom leaves room for
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # fits the control column to the new width first
+        self.show_diagram()
+        if self.compact() and event.oldSize().width() != event.size().width():
+            self.show_caption(self.caption_lines)  # elided to the new width
 
     def widen_plot_titles(self) -> None:
         """Let each plot's title use the plot's whole width, not only the width beside its y axis: at
