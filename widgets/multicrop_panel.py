@@ -107,13 +107,15 @@ class MultiCropPanel(SimulationPanel):
                              for colour in TEACHER_COLOURS]
         self.student_bars = pg.BarGraphItem(x=[], height=[], width=0.3, brush=theme.local_view, pen=None)
         legend = self.distribution_plot.getPlotItem().addLegend(offset=(-8, 8))
+        legend.setColumnCount(3)  # one row above the bars (the y range leaves it room), not over them
         for bars, name in ((self.teacher_bars[0], "teacher G1"), (self.teacher_bars[1], "teacher G2"),
                            (self.student_bars, "student")):
             self.distribution_plot.addItem(bars)
             legend.addItem(bars, name)
         self.distribution_plot.legend = legend
         self.distribution_plot.apply_style(theme, self.zoom)
-        self.distribution_plot.setYRange(0, 1.02, padding=0)
+        self.distribution_plot.setYRange(0, 1.3, padding=0)
+        self.distribution_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.photo = PhotoCanvas(theme)
         self.photo.title = "Click a local crop"
         self.photo.setToolTip("One photo as training sees it, with one set of its crops. \u2713 / \u2717: the "
@@ -135,9 +137,15 @@ class MultiCropPanel(SimulationPanel):
 
     def show_secondary_plots(self) -> None:
         """As every page, the hero alone from zoom 1.5 (unless All plots); this page's grid is two
-        rows: the hero row gets 3/5 of the height while the others are shown, all of it when not."""
+        rows: the hero row gets 3/5 of the height while the others are shown, all of it when not.
+        The pair matrix is drawn once: in the diagram band while it shows (the Loss per pair panel
+        then gives its room to the KL plot), else in the panel, with each pair's live loss."""
         super().show_secondary_plots()
         shown = self.photo.isVisibleTo(self)
+        band = self.diagram.isVisibleTo(self)
+        self.matrix.setVisible(shown and not band)
+        self.plot_grid.removeWidget(self.kl_plot)
+        self.plot_grid.addWidget(self.kl_plot, 1, 0, 1, 2 if band else 1)
         for index, (row, column) in enumerate(((3, 1), (2 if shown else 0, 1), (0, 1 if shown else 0))):
             self.plot_grid.setRowStretch(index, row)
             self.plot_grid.setColumnStretch(index, column)

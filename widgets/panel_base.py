@@ -555,7 +555,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def _apply_control_visibility(self) -> None:
         super()._apply_control_visibility()
-        self.show_diagram()  # the menu's choice, within what presenter zoom leaves room for
+        self.show_secondary_plots()  # the diagram as the menu says, within what presenter zoom leaves
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)  # fits the control column to the new width first

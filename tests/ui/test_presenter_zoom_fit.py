@@ -1,0 +1,59 @@
+"""Presenter zoom on a 1280x720 projector: the window keeps its size at every zoom (no minimum over
+it), and from zoom 1.5 the hero plot keeps a readable share of the window; what is dropped for it
+(the picture line, the caption's lines, the diagram) stays reachable."""
+import pytest
+
+from widgets.panel_base import HERO_ONLY_ZOOM
+
+HERO = {"byol": "spread_plot", "dino": "usage_plot", "multicrop": "accuracy_plot", "ablation": "parts"}
+ZOOMS = (1.0, 1.5, 2.0)
+
+
+def settle(qtbot):
+    qtbot.wait(60)  # the layout requests posted by the zoom change run
+
+
+def check_fits(qtbot, window, page):
+    panel = window.panels[page]
+    for zoom in ZOOMS:
+        window.set_zoom(zoom)
+        settle(qtbot)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 720, (page, zoom, hint)
+        assert (window.width(), window.height()) == (1280, 720), (page, zoom)
+        hero = getattr(panel, HERO[page])
+        assert hero.isVisible()
+        if zoom >= HERO_ONLY_ZOOM:
+            assert hero.width() >= 0.4 * window.width(), (page, zoom, hero.size())
+            assert hero.height() >= 0.3 * window.height(), (page, zoom, hero.size())
+
+
+@pytest.mark.window(pages=("byol",))
+def test_byol_keeps_the_window_size_and_a_large_hero_at_every_zoom(qtbot, window):
+    check_fits(qtbot, window, "byol")
+
+
+@pytest.mark.parametrize("page", ["dino", "multicrop", "ablation"])
+def test_every_page_keeps_the_window_size_and_a_large_hero(qtbot, open_window, page):
+    window = open_window(pages=(page,))
+    check_fits(qtbot, window, page)
+
+
+@pytest.mark.window(pages=("byol",), zoom=2.0)
+def test_what_high_zoom_drops_stays_reachable(qtbot, window):
+    panel = window.panels["byol"]
+    settle(qtbot)
+    strip = panel.lesson_strip
+    assert strip.key_idea.isVisible() and not strip.picture.isVisible()
+    assert strip.text.picture in strip.toolTip()
+    # One caption line on screen; the whole caption (the settings in words) in its tooltip.
+    assert "<br>" not in panel.caption.text()
+    assert "stop-gradient on" in panel.caption.toolTip()
+    # The diagram would squeeze the hero at 1280 px: hidden, and All plots brings it back.
+    assert not panel.diagram.isVisible()
+    panel.all_plots.setChecked(True)
+    assert panel.diagram.isVisible() and panel.loss_plot.isVisible()
+    panel.all_plots.setChecked(False)
+    window.set_zoom(1.0)
+    settle(qtbot)
+    assert panel.diagram.isVisible() and strip.picture.isVisible() and panel.caption.toolTip() == ""
