@@ -7,6 +7,7 @@ simulation, only sends parameter changes and commands through the controller.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Protocol, runtime_checkable
 
@@ -17,7 +18,7 @@ from widgets.control_column import ControlColumn, HideableControl
 from widgets.controls import ParamCheck, ParamSlider, TransportBar
 from widgets.lesson_strip import page_words
 from widgets.steady_label import steady_label
-from widgets.theme import LIGHT, Theme
+from widgets.theme import BASE_FONT_PT, LIGHT, Theme
 
 
 @runtime_checkable
@@ -50,13 +51,15 @@ HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown u
 # From HERO_ONLY_ZOOM on 1280x720 the page keeps the window's size and its hero readable: the
 # control column takes at most this share of the page's width (it scrolls), and a mechanism diagram
 # beside the plots stays only while the hero keeps HERO_MIN_WIDTH_SHARE of the width.
-COLUMN_SHARE_AT_HIGH_ZOOM = 0.36
+COLUMN_SHARE_AT_HIGH_ZOOM = 0.38
 HERO_MIN_WIDTH_SHARE = 0.5
 # The base column's own controls: (full text, short text used from HERO_ONLY_ZOOM).
 RESTART_TEXTS = ("Restart with these settings (Shift+R)", "Restart (Shift+R)")
 LOG_STEPS_TEXTS = ("Log step axis (early steps)", "Log step axis")
 ALL_PLOTS_TEXTS = ("All plots (at high zoom)", "All plots")
 ONE_CAPTION_LINE_ZOOM = 1.75  # from here the caption is its last line alone (the live numbers)
+VERDICT_SCALE = 1.55  # the verdict's font over the body text's (desktop/style.py)
+SMALLEST_VERDICT = 0.7  # at presenter zoom a long verdict shrinks this far to stay on one line
 
 
 def plain_text(rich: str) -> str:
@@ -99,7 +102,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         # Both change every frame: steady labels keep that from re-laying out the window.
         self.caption, caption_holder = steady_label("caption")
         self.verdict, verdict_holder = steady_label("verdict")
-        self._shown_verdict_colour = ""
+        self._shown_verdict_style = ""
         self.message = QtWidgets.QLabel()
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -312,9 +315,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed,
                   "untrained": self.theme.foreground}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
-        if colour != self._shown_verdict_colour:  # a new style sheet re-polishes the label: only on change
-            self._shown_verdict_colour = colour
-            self.verdict.setStyleSheet(f"color: {colour};")
+        style = f"color: {colour};{self.verdict_font_size(headline)}"
+        if style != self._shown_verdict_style:  # a new style sheet re-polishes the label: only on change
+            self._shown_verdict_style = style
+            self.verdict.setStyleSheet(style)
         scenario = ""
         # Only while the engine runs exactly the scenario's settings: a snapshot made while its
         # parameters were still being applied does not show it (and does not cancel it either).
@@ -326,6 +330,22 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.show_caption([scenario.removesuffix("<br>")] * bool(scenario)
                           + [self.caption_text(snapshot["params"]), f"<b>Now:</b> {detail}"])
         self.draw(snapshot)
+
+    def verdict_font_size(self, headline: str) -> str:
+        """"" (the style sheet's size), or in compact mode a smaller size that keeps a long verdict
+        on one line (two lines of it at zoom 2 took the hero's height)."""
+        if not self.compact():
+            return ""
+        full = BASE_FONT_PT * self.zoom * VERDICT_SCALE
+        font = QtGui.QFont(self.verdict.font())
+        font.setPointSizeF(full)
+        font.setBold(True)
+        needed = QtGui.QFontMetricsF(font).horizontalAdvance(headline)
+        room = self.verdict.parentWidget().width() - 8
+        if needed <= room or room <= 0:
+            return ""
+        scale = max(SMALLEST_VERDICT, math.floor(room / needed * 20) / 20)  # in steps: few re-styles
+        return f" font-size: {scale * full:.1f}pt;"
 
     def compact(self) -> bool:
         """Presenter zoom: the header's secondary lines shrink to one line each, the plots get the room."""
@@ -352,8 +372,13 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             text = plain_text(line)
             if bold_metrics.horizontalAdvance(text) <= width:
                 shown.append(line)
-            else:
-                shown.append(html.escape(metrics.elidedText(text, QtCore.Qt.ElideRight, width)))
+            else:  # a bold lead ("Now:") stays bold; the rest is cut to fit after it
+                lead = re.match(r"<b>([^<]*)</b>", line)
+                lead_text = html.unescape(lead.group(1)) if lead else ""
+                rest = text[len(lead_text):]
+                room = width - bold_metrics.horizontalAdvance(lead_text)
+                shown.append((f"<b>{html.escape(lead_text)}</b>" if lead else "")
+                             + html.escape(metrics.elidedText(rest, QtCore.Qt.ElideRight, room)))
                 cut = True
         self.caption.setToolTip("\n".join(plain_text(line) for line in lines) if cut else "")
         self.caption.setText("<br>".join(shown))
@@ -497,6 +522,9 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                               (self.all_plots, ALL_PLOTS_TEXTS)):
             widget.setText(texts[compact])
         self.place_view_options(compact)
+        # Capped, the column's contents take its width (squeezed a little) rather than a width that
+        # the scroll area clips at the right, Reset included.
+        self.control_scroll.widget().setMinimumWidth(1 if compact else 0)
         self.show_caption(self.caption_lines)
         # The control column grows with the text, or its values would be clipped at high zoom.
         self.fit_control_column()
