@@ -107,14 +107,14 @@ class MultiCropPanel(SimulationPanel):
                              for colour in TEACHER_COLOURS]
         self.student_bars = pg.BarGraphItem(x=[], height=[], width=0.3, brush=theme.local_view, pen=None)
         legend = self.distribution_plot.getPlotItem().addLegend(offset=(-8, 8))
-        legend.setColumnCount(3)  # one row above the bars (the y range leaves it room), not over them
-        for bars, name in ((self.teacher_bars[0], "teacher G1"), (self.teacher_bars[1], "teacher G2"),
+        legend.setColumnCount(3)  # one row above the bars (the y range leaves it a third), not over them
+        for bars, name in ((self.teacher_bars[0], "teacher G1"), (self.teacher_bars[1], "G2"),
                            (self.student_bars, "student")):
             self.distribution_plot.addItem(bars)
             legend.addItem(bars, name)
         self.distribution_plot.legend = legend
         self.distribution_plot.apply_style(theme, self.zoom)
-        self.distribution_plot.setYRange(0, 1.3, padding=0)
+        self.distribution_plot.setYRange(0, 1.5, padding=0)
         self.distribution_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.photo = PhotoCanvas(theme)
         self.photo.title = "Click a local crop"
