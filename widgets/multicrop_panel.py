@@ -31,7 +31,9 @@ HELP_TEXT = """
 with DINO's colour jitter, grayscale and blur. The <b>teacher sees only the globals</b>; the
 student sees every crop and must predict, from each, the teacher's output on the <i>other</i>
 global crops: 2&nbsp;&times;&nbsp;(N&nbsp;+&nbsp;1) loss terms (the pair matrix). From a patch the
-student has to say what the teacher says about the whole photo.</p>
+student has to say what the teacher says about the whole photo. The matrix is drawn in the diagram
+above the plots; hide that diagram (View &gt; Controls on this page) to see it as a panel with each
+pair's live loss.</p>
 <p><b>What the network sees.</b> Every crop, global and local, resized to 16&nbsp;&times;&nbsp;16
 pixels (DINO: 224 and 96&nbsp;px), a 2-layer MLP, then DINO's head with 32 prototypes.</p>
 <p><b>Part-to-whole accuracy.</b> Fresh local crops of every photo, never trained on, are each
@@ -96,6 +98,7 @@ class MultiCropPanel(SimulationPanel):
         self.chance_line = self.accuracy_plot.add_reference(0.07, "chance", DOT, theme.collapsed)
         self.accuracy_plot.setYRange(0, 1.02, padding=0)
         self.accuracy_plot.legend.setOffset((-8, -8))  # bottom right: the curves live above 0.4
+        self.accuracy_plot.legend.setColumnCount(2)  # one row: at zoom 2 two rows reached the curves
         self.kl_plot = MetricPlot("Local \u2192 global KL", "nats", theme)
         self.kl_plot.setToolTip("KL(teacher on a global crop || student on a local crop): same photo "
                                 "(solid) falls as the student learns parts of wholes; other photos (dashed) stay high.")
