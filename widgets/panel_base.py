@@ -103,6 +103,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.caption, caption_holder = steady_label("caption")
         self.verdict, verdict_holder = steady_label("verdict")
         self._shown_verdict_style = ""
+        self._headline_colour = ""
         self.message = QtWidgets.QLabel()
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -315,10 +316,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         colour = {"healthy": self.theme.healthy, "collapsed": self.theme.collapsed,
                   "untrained": self.theme.foreground}.get(kind, self.theme.warning)
         self.verdict.setText(headline)
-        style = f"color: {colour};{self.verdict_font_size(headline)}"
-        if style != self._shown_verdict_style:  # a new style sheet re-polishes the label: only on change
-            self._shown_verdict_style = style
-            self.verdict.setStyleSheet(style)
+        self._headline_colour = colour
+        self.style_verdict()
         scenario = ""
         # Only while the engine runs exactly the scenario's settings: a snapshot made while its
         # parameters were still being applied does not show it (and does not cancel it either).
@@ -330,6 +329,13 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.show_caption([scenario.removesuffix("<br>")] * bool(scenario)
                           + [self.caption_text(snapshot["params"]), f"<b>Now:</b> {detail}"])
         self.draw(snapshot)
+
+    def style_verdict(self) -> None:
+        """The verdict's colour, and its size at presenter zoom (for its text, zoom and width)."""
+        style = f"color: {self._headline_colour};{self.verdict_font_size(self.verdict.text())}"
+        if style != self._shown_verdict_style:  # a new style sheet re-polishes the label: only on change
+            self._shown_verdict_style = style
+            self.verdict.setStyleSheet(style)
 
     def verdict_font_size(self, headline: str) -> str:
         """"" (the style sheet's size), or in compact mode a smaller size that keeps a long verdict
@@ -526,6 +532,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         # the scroll area clips at the right, Reset included.
         self.control_scroll.widget().setMinimumWidth(1 if compact else 0)
         self.show_caption(self.caption_lines)
+        self.style_verdict()
         # The control column grows with the text, or its values would be clipped at high zoom.
         self.fit_control_column()
         self.widen_plot_titles()
@@ -588,8 +595,10 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)  # fits the control column to the new width first
         self.show_diagram()
-        if self.compact() and event.oldSize().width() != event.size().width():
-            self.show_caption(self.caption_lines)  # elided to the new width
+        if event.oldSize().width() != event.size().width():
+            self.style_verdict()
+            if self.compact():
+                self.show_caption(self.caption_lines)  # elided to the new width
 
     def widen_plot_titles(self) -> None:
         """Let each plot's title use the plot's whole width, not only the width beside its y axis: at

@@ -57,3 +57,16 @@ def test_what_high_zoom_drops_stays_reachable(qtbot, window):
     window.set_zoom(1.0)
     settle(qtbot)
     assert panel.diagram.isVisible() and strip.picture.isVisible() and panel.caption.toolTip() == ""
+    assert "font-size" not in panel.verdict.styleSheet()  # a verdict shrunk at zoom 2 is full size again
+
+
+@pytest.mark.window(pages=("dino",), zoom=2.0)
+def test_a_long_verdict_shrinks_to_one_line_at_zoom_2(qtbot, window):
+    panel = window.panels["dino"]
+    settle(qtbot)
+    panel.verdict.setText("")
+    panel.show_snapshot(panel.snapshot)
+    settle(qtbot)
+    holder = panel.verdict.parentWidget()
+    lines = holder.height() / panel.verdict.fontMetrics().lineSpacing()
+    assert lines < 1.5, (panel.verdict.text(), holder.height())
