@@ -21,7 +21,7 @@ from desktop.style import style_sheet
 from widgets.cheat_sheet import CheatSheet
 from widgets.lesson_bar import LessonBar
 from widgets.panel_base import Panel
-from widgets.theme import LIGHT, THEMES, Theme
+from widgets.theme import BASE_FONT_PT, LIGHT, THEMES, Theme
 
 
 class PanelShelf(Mapping):
@@ -524,6 +524,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def apply_style(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
         self.setStyleSheet(style_sheet(theme, zoom))
+        # Its messages are for the lecturer, not the hall: at zoom 2 its height went to the plots.
+        self.statusBar().setStyleSheet(f"QStatusBar {{ font-size: {BASE_FONT_PT * min(zoom, 1.3):.1f}pt; }}")
         for panel in self.panels.built().values():
             panel.set_theme(theme, zoom)
         self.cheat_sheet.set_theme(theme, zoom)

@@ -344,9 +344,9 @@ class SmallMultiple(MetricPlot):
 
     def apply_style(self, theme: Theme, zoom: float) -> None:
         super().apply_style(theme, zoom)
-        # No larger than at zoom 1.3: beyond, "no stop-gradient" was wider than a quarter of the page.
+        # No larger than at zoom 1.2: beyond, "all guards (BYOL)" was wider than a quarter of the plots.
         self.getPlotItem().setTitle(self.title, color=theme.foreground,
-                                    size=f"{BASE_FONT_PT * 0.9 * min(zoom, 1.3):.1f}pt", bold=True)
+                                    size=f"{BASE_FONT_PT * 0.9 * min(zoom, 1.2):.1f}pt", bold=True)
 
 
 HELP_TEXT = """

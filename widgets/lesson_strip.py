@@ -73,6 +73,9 @@ class LessonStrip(QtWidgets.QFrame):
         size = BASE_FONT_PT * 0.9 * min(zoom, 1.5)
         self.setStyleSheet(
             f"QFrame#lessonStrip QLabel, QFrame#lessonStrip QPushButton {{ font-size: {size:.1f}pt; }}"
+            # A slim button from zoom 1.5: its padding made the strip taller than its one line of words.
+            f"QFrame#lessonStrip QPushButton {{ padding: {5 * zoom if zoom < 1.5 else 4:.0f}px "
+            f"{10 * min(zoom, 1.5):.0f}px; }}"
             f"QFrame#lessonStrip {{ background: {theme.panel}; border-left: {max(3, round(5 * zoom))}px solid "
             f"{theme.primary}; }} QFrame#lessonStrip QLabel {{ background: {theme.panel}; }}"
             f"QLabel#picture {{ color: {theme.muted}; }}")
