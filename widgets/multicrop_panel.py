@@ -106,18 +106,17 @@ class MultiCropPanel(SimulationPanel):
         self.kl_plot.add_curve("other", "other photos", theme.muted, DASH)
         self.kl_plot.legend.setOffset((8, 8))  # top left: "other" dips there first, "same" falls at once
         self.distribution_plot = MetricPlot("Chosen crop", "probability", theme, x_label="prototype")
+        self.distribution_plot.setToolTip("The student's distribution over the prototypes (x axis) on the "
+                                          "chosen local crop (green), beside the teacher's on the global "
+                                          "crops G1 and G2 (blues).")
         self.teacher_bars = [pg.BarGraphItem(x=[], height=[], width=0.3, brush=colour, pen=None)
                              for colour in TEACHER_COLOURS]
         self.student_bars = pg.BarGraphItem(x=[], height=[], width=0.3, brush=theme.local_view, pen=None)
-        legend = self.distribution_plot.getPlotItem().addLegend(offset=(-8, 8))
-        legend.setColumnCount(3)  # one row above the bars (the y range leaves it a third), not over them
-        for bars, name in ((self.teacher_bars[0], "teacher G1"), (self.teacher_bars[1], "G2"),
-                           (self.student_bars, "student")):
+        for bars in (*self.teacher_bars, self.student_bars):
             self.distribution_plot.addItem(bars)
-            legend.addItem(bars, name)
-        self.distribution_plot.legend = legend
         self.distribution_plot.apply_style(theme, self.zoom)
-        self.distribution_plot.setYRange(0, 1.5, padding=0)
+        self.distribution_plot.setYRange(0, 1.02, padding=0)
+        # Three ticks: four ran together in the bottom row's height at zoom 1.
         self.distribution_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.photo = PhotoCanvas(theme)
         self.photo.title = "Click a local crop"
@@ -279,6 +278,15 @@ class MultiCropPanel(SimulationPanel):
         self.distribution_plot.getPlotItem().setTitle(title, color=self.theme.foreground,
                                                       size=f"{round(13 * 1.15 * self.zoom)}pt", bold=True)
         self.distribution_plot.setXRange(-0.6, teacher.shape[1] - 0.4, padding=0)
+        # The colour key in the x axis's label: a legend inside this small plot covered the bars.
+        # The crops' names and colours as everywhere on the page: the student on the local crop, the
+        # teacher on each global one.
+        local = f"L{chosen + 1}" if chosen >= 0 else "local"
+        key = " ".join(f"<span style='color:{colour}'>\u25a0 {name}</span>" for colour, name in (
+            (self.theme.local_view, f"student {local}"), (TEACHER_COLOURS[0], "G1"), (TEACHER_COLOURS[1], "G2")))
+        axis = self.distribution_plot.getPlotItem().getAxis("bottom")
+        if axis.labelText != key:
+            axis.setLabel(key)
 
     def set_theme(self, theme, zoom: float) -> None:
         super().set_theme(theme, zoom)
