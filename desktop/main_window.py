@@ -184,6 +184,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls_menu.aboutToShow.connect(
             lambda: self.fill_controls_menu(self.controls_menu, self.current_page().key))
         self.add_action(view, "Show all controls", None, lambda: self.show_all_controls(self.current_page().key))
+        # From zoom 1.5 a page shows its hero alone: this (or the page's All plots box) brings the rest.
+        self.add_action(view, "All plots and diagram (at high zoom)", None, self.toggle_all_plots)
 
         help_menu = bar.addMenu("&Help")
         self.add_action(help_menu, "Keyboard shortcuts", "?", self.cheat_sheet.toggle)
@@ -500,6 +502,14 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- pages ----------------------------------------------------------------------------
     def current_page(self) -> Page:
         return self.pages[self.tabs.currentIndex()]
+
+    def toggle_all_plots(self) -> None:
+        """Tick or untick the page's All plots box (it shows the other plots and the diagram at high zoom)."""
+        box = getattr(self.current_panel(), "all_plots", None)
+        if box is None or box.isHidden():
+            self.statusBar().showMessage("This page shows all its plots at every zoom.", 4000)
+        else:
+            box.toggle()
 
     def current_panel(self) -> Panel:
         return self.panels[self.current_page().key]

@@ -51,9 +51,11 @@ def test_what_high_zoom_drops_stays_reachable(qtbot, window):
     assert "stop-gradient on" in panel.caption.toolTip()
     # The diagram would squeeze the hero at 1280 px: hidden, and All plots brings it back.
     assert not panel.diagram.isVisible()
-    panel.all_plots.setChecked(True)
+    window.toggle_all_plots()  # View > All plots and diagram, as the page's own box
+    assert panel.all_plots.isChecked()
     assert panel.diagram.isVisible() and panel.loss_plot.isVisible()
     panel.all_plots.setChecked(False)
+    assert not panel.diagram.isVisible()
     window.set_zoom(1.0)
     settle(qtbot)
     assert panel.diagram.isVisible() and strip.picture.isVisible() and panel.caption.toolTip() == ""
