@@ -97,8 +97,7 @@ class MultiCropPanel(SimulationPanel):
         self.start_line = self.accuracy_plot.add_reference(0.5, "step 0", DOT)
         self.chance_line = self.accuracy_plot.add_reference(0.07, "chance", DOT, theme.collapsed)
         self.accuracy_plot.setYRange(0, 1.02, padding=0)
-        self.accuracy_plot.legend.setOffset((-8, -8))  # bottom right: the curves live above 0.4
-        self.accuracy_plot.legend.setColumnCount(2)  # one row: at zoom 2 two rows reached the curves
+        self.accuracy_plot.legend.setColumnCount(2)  # one row (placed in show_secondary_plots)
         self.kl_plot = MetricPlot("Local \u2192 global KL", "nats", theme)
         self.kl_plot.setToolTip("KL(teacher on a global crop || student on a local crop): same photo "
                                 "(solid) falls as the student learns parts of wholes; other photos (dashed) stay high.")
@@ -145,6 +144,10 @@ class MultiCropPanel(SimulationPanel):
         super().show_secondary_plots()
         shown = self.photo.isVisibleTo(self)
         band = self.diagram.isVisibleTo(self)
+        # The accuracy legend: bottom right in the short hero of zoom 1 (the curves live above 0.4);
+        # top left when the hero is alone and tall (early steps score near the step-0 line, never
+        # near 1), where at zoom 2 the bottom-right legend covered the chance label.
+        self.accuracy_plot.legend.setOffset((-8, -8) if shown else (8, 8))
         self.matrix.setVisible(shown and not band)
         self.plot_grid.removeWidget(self.kl_plot)
         self.plot_grid.addWidget(self.kl_plot, 1, 0, 1, 2 if band else 1)
