@@ -340,7 +340,7 @@ def trained(steps: int, **params) -> dict:
     sim = FinalOnly(**params)
     sim.run(steps)
     assert not sim.diverged
-    return {**sim.latest, "verdict": sim.snapshot()["verdict"]}
+    return {**sim.latest, "verdict": sim.snapshot()["verdict"], "raw_verdict": sim.raw_verdict(sim.latest)}
 
 
 @pytest.mark.phenomena
@@ -370,4 +370,6 @@ def test_centering_only_goes_uniform(seed):
     final = trained(COLLAPSE_STEPS, seed=seed, teacher_temperature=0.1)
     assert final["teacher_entropy"] > 0.97 * LOG_K
     assert final["kl_teacher_student"] < 0.01
-    assert final["verdict"] == "uniform"
+    assert final["raw_verdict"] == "uniform"
+    # before step 700 a flat output may still be DINO's early uniform phase, so the page waits to say it
+    assert final["verdict"] == "uniform phase"
