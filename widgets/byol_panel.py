@@ -65,7 +65,7 @@ class BYOLPanel(SimulationPanel):
     def build_plots(self, grid: QtWidgets.QGridLayout) -> None:
         theme = self.theme
         # One unit for spread everywhere: std of z/|z| per dimension x √d, so 1/√d per dimension is 1.
-        self.spread_plot = MetricPlot("Spread", "spread (1 = isotropic)", theme)
+        self.spread_plot = MetricPlot("Spread", "spread", theme)  # the dashed line at 1 says what 1 means
         self.spread_plot.setToolTip("std of z/|z| per dimension × √d: 1 when the outputs fill the sphere "
                                     "evenly (1/√d per dimension, SimSiam Fig. 2), 0 when every input gets "
                                     "the same output.")
