@@ -35,6 +35,7 @@ class AblationSimulation:
 
     NAME = "ablation"
     PARAMS = (SEED_SPEC, STEPS_PER_CELL_SPEC)
+    CHOICE_PARAMS = {"part": PARTS}  # `screenshot --set part=dino`
     DEFAULT_STEPS = BYOLGrid.DEFAULT_STEPS
 
     def __init__(self, part: str = "byol", steps_per_cell: int = STEPS_PER_CELL[0], seed: int = 0,
