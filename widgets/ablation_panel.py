@@ -492,8 +492,8 @@ class AblationPanel(SimulationPanel):
                     "slow a centre: one prototype dominates; too soft a teacher: uniform. "
                     "◆ DINO App. D's settings.")
         if params.get("part") == "multicrop":
-            return ("<b>Multi-crop locals:</b> 6 runs, same seed, photos and global crops; each adds 0, 2, 4, "
-                    "6, 8 or 10 local crops. Curve = part-to-whole accuracy; dotted: step 0 and chance.")
+            return ("<b>Multi-crop locals:</b> 6 runs, same seed and photos, with 0 to 10 local crops. "
+                    "Dotted: step 0, chance.")
         return ("<b>BYOL guard grid:</b> 8 guard combinations, same seed. Spread = std × √d: "
                 "dashed 1 = spread out, dotted 0.1 = collapse.")
 
@@ -638,4 +638,7 @@ class AblationPanel(SimulationPanel):
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.regime_view.set_theme(theme, zoom)
         self.multicrop_view.set_theme(theme, zoom)
+        # Three tabs: narrower than the page tabs, or at presenter zoom they scroll out of view.
+        self.parts.setStyleSheet(f"QTabBar::tab {{ font-size: {BASE_FONT_PT * zoom:.1f}pt; "
+                                 f"padding: {5 * zoom:.0f}px {8 * zoom:.0f}px; }}")
         super().set_theme(theme, zoom)
