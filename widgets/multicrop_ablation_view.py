@@ -33,9 +33,8 @@ def run_name(num_local: int) -> str:
 
 
 # What to notice, short enough for two lines at presenter zoom (the help panel says more).
-NOTICE = ("<b>Notice:</b> same network, same global crops; only the number of local crops differs. "
-          "DINO Table 8: 67.8 → 74.6 % ImageNet top-1 with 10 extra 96-px crops. "
-          "This toy (10 seeds, 1000 steps): TOY_RESULT")
+NOTICE = ("<b>Notice:</b> only the number of local crops differs. DINO Table 8: 67.8 → 74.6 % "
+          "top-1 with 10 extra crops. This toy: TOY_RESULT")
 
 
 class MulticropAblationView(QtWidgets.QWidget):
@@ -96,9 +95,9 @@ class MulticropAblationView(QtWidgets.QWidget):
         self.chance_line.setValue(snapshot["chance"])
 
     def legend_text(self, snapshot: dict | None) -> str:
-        """One row a run, most local crops on top: its line's colour and style, name and accuracy now;
-        then the shared step-0 level and chance."""
-        rows = ["<tr><td></td><td></td><td align='right'><b>now</b></td></tr>"]
+        """One row a run, most local crops on top: its line's colour and style, name and accuracy now
+        (the step-0 level and chance are labelled on their lines and in the page's detail line)."""
+        rows = []
         runs = snapshot["runs"] if snapshot is not None else [{"num_local": n} for n in LOCALS]
         for run, colour in reversed(list(zip(runs, ramp_colours(self.theme)))):
             sample = "╍╍" if run["num_local"] == 0 else "━━"
@@ -107,9 +106,6 @@ class MulticropAblationView(QtWidgets.QWidget):
                 value = "diverged" if run["diverged_at_step"] is not None else f"{run['latest']:.2f}"
             rows.append(f"<tr><td style='color:{colour}'><b>{sample}</b></td><td>&nbsp;{run_name(run['num_local'])}"
                         f"</td><td align='right'>&nbsp;<b>{value}</b></td></tr>")
-        if snapshot is not None:
-            for name, value in (("step 0", snapshot["runs"][0]["start"]), ("chance", snapshot["chance"])):
-                rows.append(f"<tr><td>┈┈</td><td>&nbsp;{name}</td><td align='right'>&nbsp;{value:.2f}</td></tr>")
         return "<table cellspacing='2'>" + "".join(rows) + "</table>"
 
 

@@ -34,7 +34,7 @@ def test_the_tab_trains_six_runs_and_draws_six_curves(qtbot, window):
     assert len(view.plot._curves) == len(LOCALS) == 6
     legend = view.legend.text()
     assert "0 locals (twin)" in legend and "10 locals" in legend
-    assert "chance" in legend and "Table 8" in view.notice.text()
+    assert "Table 8" in view.notice.text()
     assert panel.live_state(snapshot)[0].startswith("10 vs 0 LOCALS")
     window.set_theme(DARK)  # the ramp follows the theme without losing the curves
     assert all(points(curve) >= 4 for curve, _, _ in view.plot._curves.values())
