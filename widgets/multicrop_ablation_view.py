@@ -33,8 +33,9 @@ def run_name(num_local: int) -> str:
 
 
 # What to notice, short enough for two lines at presenter zoom (the help panel says more).
-NOTICE = ("<b>Notice:</b> only the number of local crops differs. DINO Table 8: 67.8 → 74.6 % "
-          "top-1 with 10 extra crops. This toy: TOY_RESULT")
+# The toy's part is measured (README "Multi-crop", held-out seeds 100-109, 1000 steps).
+NOTICE = ("<b>Notice:</b> only the number of local crops differs. DINO Table 8: 67.8 → 74.6 % top-1 "
+          "with 10 extra crops. This toy: any locals beat none (10 of 10 seeds); more than 2 add nothing.")
 
 
 class MulticropAblationView(QtWidgets.QWidget):
