@@ -369,7 +369,7 @@ local crop's nearest global crop is of its own photo. The 0-locals run is the tw
 multi-crop page. DINO's Table 8 is the published version (67.8 → 74.6 % ImageNet top-1 with 10
 extra 96-px crops). In this toy, on 10 of 10 held-out seeds (1000 steps), every run with local
 crops ends above the 0-locals run (10 locals: +2 to +12 points), but accuracy does not keep rising
-with more: 2 locals did best on 7 of 10 seeds, 4 on the other 3.</p>
+with more: 2 locals did best on 7 of 10 seeds, 4 on the other 3 (once tied with 6).</p>
 """
 
 
