@@ -50,7 +50,7 @@ AGREES_COLUMN = TABLE_COLUMNS.index("Agrees?")
 def short_source(source: str) -> str:
     """A paper source short enough for the table (the tooltip has it in full)."""
     if source.startswith("none"):
-        return "none (theory only)"
+        return "theory only"
     return source.replace("Table ", "Tab. ").replace(" and Fig. ", ", Fig. ")
 
 
