@@ -35,7 +35,7 @@ def run_name(num_local: int) -> str:
 # What to notice, short enough for two lines at presenter zoom (the help panel says more).
 # The toy's part is measured (README "Multi-crop", held-out seeds 100-109, 1000 steps).
 NOTICE = ("<b>Notice:</b> only the number of local crops differs. DINO Table 8: 67.8 → 74.6 % top-1 "
-          "with 10 extra crops. This toy: any locals beat none (10 of 10 seeds); more than 2 add nothing.")
+          "with 10 extra crops. This toy: any locals beat none (10 of 10 seeds); more than 2 did not help further.")
 
 
 class MulticropAblationView(QtWidgets.QWidget):
@@ -130,5 +130,5 @@ def multicrop_live_state(snapshot: dict | None) -> tuple[str, str, str]:
     beat = sum(value > latest[0] for value in latest[1:])
     detail += (" · rises with every 2 extra locals" if rising else
                f" · {beat} of {len(latest) - 1} runs with locals beat 0 locals; not rising at every step")
-    return (f"DONE: 10 vs 0 LOCALS {gain:+.0f} points (DINO Table 8: +6.8)",
+    return (f"DONE: 10 vs 0 LOCALS {gain:+.0f} points (DINO Table 8: +6.8 top-1)",
             "healthy" if gain > 0 else "disagree", detail)
