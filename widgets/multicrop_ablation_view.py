@@ -130,5 +130,5 @@ def multicrop_live_state(snapshot: dict | None) -> tuple[str, str, str]:
     beat = sum(value > latest[0] for value in latest[1:])
     detail += (" · rises with every 2 extra locals" if rising else
                f" · {beat} of {len(latest) - 1} runs with locals beat 0 locals; not rising at every step")
-    return (f"DONE: 10 vs 0 LOCALS {gain:+.0f} points (DINO Table 8: +6.8 top-1)",
+    return (f"DONE: 10 vs 0 LOCALS {gain:+.0f} points (DINO: +6.8 top-1)",
             "healthy" if gain > 0 else "disagree", detail)
