@@ -107,9 +107,11 @@ _PAGES: list[Page] = [
                         "display_boxes": np.ndarray, "display_flipped": np.ndarray,
                         "display_crops": np.ndarray, "local_guess": np.ndarray, "chosen_local": int,
                         "chosen_student": np.ndarray, "chosen_teacher": np.ndarray}),
-    Page("ablation", 4, "Ablations", "widgets.ablation_panel:AblationPanel", "engine.ablation:AblationSimulation",
+    Page("ablation", 4, "Ablations", "widgets.ablation_panel:AblationPanel",
+         "desktop.photo_training:PhotoAblationSimulation",  # the multi-crop part decodes photos
          scenario_schema="desktop.scenarios:validate_ablation",
-         snapshot_keys={**COMMON_SNAPSHOT, "part": str, "byol": dict, "dino": dict}),
+         snapshot_keys={**COMMON_SNAPSHOT, "part": str, "byol": dict, "dino": dict,
+                        "multicrop": (dict, type(None))}),
 ]
 
 

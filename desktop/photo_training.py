@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.ablation import AblationSimulation
+from engine.locals_ablation import LocalsAblation
 from engine.multicrop_training import MultiCropSimulation
 from engine.params import ParameterError
 from engine.photos import PhotoSet, PhotoSetError
@@ -114,17 +116,16 @@ def run_multicrop(steps: int = MultiCropSimulation.DEFAULT_STEPS, seed: int = 0,
     return simulation.summary(simulation.run(steps))
 
 
-ABLATION_LOCALS = (0, 2, 4, 6, 8, 10)  # the toy's DINO Table 8: 2 globals plus this many locals
-
-
-def locals_ablation(seed: int = 0, steps: int = MultiCropSimulation.DEFAULT_STEPS) -> dict:
+def locals_ablation(seed: int = 0, steps: int = LocalsAblation.DEFAULT_STEPS) -> dict:
     """Part-to-whole accuracy for each number of local crops, same seed and photos (twin off:
-    the 0-locals run is the twin)."""
-    photos = photo_set()
-    runs = []
-    for num_local in ABLATION_LOCALS:
-        summary = run_multicrop(steps, seed, photos, num_local=num_local, twin=False)
-        runs.append({"num_local": num_local, "config": summary["config"], "seconds": summary["seconds"],
-                     "final": summary["final"]})
-    return {"ablation": "multicrop", "seed": seed, "steps": steps,
-            "published": "DINO Table 8: 2x224 67.8 -> 2x224 + 10x96 74.6 top-1 (100 epochs)", "runs": runs}
+    the 0-locals run is the twin); what `distill-lab ablation multicrop` prints."""
+    ablation = LocalsAblation(photo_set(), seed=seed, steps=steps)
+    ablation.step(steps)
+    return ablation.summary()
+
+
+class PhotoAblationSimulation(AblationSimulation):
+    """The Ablations page's simulation; its multi-crop part decodes the bundled photos when first shown."""
+
+    def __init__(self, **params: object):
+        super().__init__(photo_source=photo_set, **params)

@@ -158,10 +158,14 @@ class Simulation(ABC):
         """Train ``steps`` steps headless; returns the wall time in seconds."""
         start = time.perf_counter()
         self.step(steps)
+        self.finish()
+        return time.perf_counter() - start
+
+    def finish(self) -> None:
+        """End of a headless run: evaluate the last step too, whatever the evaluation interval."""
         if self.step_count % self.EVAL_INTERVAL and not self.diverged:
             self._record()
         self.refresh_latest()
-        return time.perf_counter() - start
 
     def lecture_rate(self) -> float:
         """Steps per second at lecture pace now (see LECTURE_PACE)."""

@@ -53,12 +53,19 @@ def _parse_settings(page_key: str, settings: list[str]) -> dict[str, object]:
     if simulation_class is None:
         raise ParameterError(f"page {page_key!r} has no training parameters to --set")
     specs = spec_table(simulation_class.PARAMS)
+    choices = getattr(simulation_class, "CHOICE_PARAMS", {})  # named choices, e.g. the ablation page's part
     values: dict[str, object] = {}
     for item in settings:
         name, sep, text = item.partition("=")
         name = name.strip().replace("-", "_")
+        if sep and name in choices:
+            if text.strip() not in choices[name]:
+                raise ParameterError(f"{name} must be one of {', '.join(choices[name])}, not {text!r}")
+            values[name] = text.strip()
+            continue
         if not sep or name not in specs:
-            raise ParameterError(f"--set takes NAME=VALUE with NAME one of {', '.join(specs)}, not {item!r}")
+            raise ParameterError(f"--set takes NAME=VALUE with NAME one of {', '.join([*specs, *choices])}, "
+                                 f"not {item!r}")
         spec = specs[name]
         if spec.kind is bool:
             lowered = text.strip().lower()

@@ -51,7 +51,7 @@ def test_adapter_has_the_engine_interface():
 def test_page_builds_with_table_and_plots(qtbot, page):
     panel, controller = page
     assert panel.PAGE_KEY == "ablation" and panel.TITLE == "Ablations"
-    assert len(panel.plots) == 8
+    assert len(panel.member_plots) == 8 and panel.multicrop_view.plot in panel.plots
     wait_snapshot(qtbot, controller, lambda s: True)
     table = panel.table
     assert table.rowCount() == 8
