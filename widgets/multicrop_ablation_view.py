@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine.locals_ablation import LOCALS
 from widgets.plots import MetricPlot
-from widgets.theme import DASH, DOT, LIGHT, Theme
+from widgets.theme import BASE_FONT_PT, DASH, DOT, LIGHT, Theme
 
 # Where on viridis (colour-blind safe, sequential) the runs sit, 0 locals first: darkening on a light
 # background, brightening on a dark one, so the 10-locals curve is the most visible in both.
@@ -81,6 +81,11 @@ class MulticropAblationView(QtWidgets.QWidget):
             line.label.setColor(colour)
         self.plot._references[:] = [(self.start_line, theme.reference), (self.chance_line, theme.collapsed)]
         self.plot.apply_style(theme, zoom)
+        # The legend and the words stop growing past zoom 1.2: at zoom 2 they took half the width and
+        # four lines, leaving the plot a sliver; the plot's own text still follows the zoom.
+        words = f"font-size: {BASE_FONT_PT * min(zoom, 1.2):.1f}pt"  # the app's style sheet sets the size
+        self.legend.setStyleSheet(words)
+        self.notice.setStyleSheet(words)
         self.set_snapshot(self.snapshot)
 
     # -- draw -----------------------------------------------------------------------------
