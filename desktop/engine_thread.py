@@ -20,6 +20,9 @@ from engine.params import ParameterError
 from engine.simulation import LECTURE, Trainable, build_simulation
 
 SNAPSHOT_INTERVAL_S = 1.0 / 40.0  # ~30 frames a second reach the display after scheduling jitter
+# A snapshot may come this much sooner when waiting for the next slice would overshoot the interval
+# by more (a 20 ms multi-crop step otherwise gave a snapshot every second step: 25 a second).
+MIN_SNAPSHOT_GAP_S = 1.0 / 60.0
 SLICE_BUDGET_S = 0.008  # short slices keep the GUI thread's share of the GIL
 
 
@@ -41,6 +44,7 @@ class EngineWorker(QtCore.QObject):
         self._pending_steps = 0  # steps asked for by Step or a screenshot, done in slices
         self._last_tick = time.perf_counter()
         self._last_emit = 0.0
+        self._last_slice_s = 0.0  # how long the last full-speed slice took
         self._mailbox_lock = threading.Lock()
         self._mailbox: dict | None = None
         self._mailbox_signalled = False
@@ -195,7 +199,9 @@ class EngineWorker(QtCore.QObject):
         if self._steps_per_second is None:
             while time.perf_counter() - start < SLICE_BUDGET_S and not simulation.diverged:
                 simulation.step(1)
+            self._last_slice_s = time.perf_counter() - start
         else:
+            self._last_slice_s = 0.0  # a paced run keeps the plain interval
             rate = self._steps_per_second
             if rate == LECTURE:
                 rate = simulation.lecture_rate() if hasattr(simulation, "lecture_rate") else 30.0
@@ -213,7 +219,9 @@ class EngineWorker(QtCore.QObject):
 
     def _publish(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not force and now - self._last_emit < SNAPSHOT_INTERVAL_S:
+        # Emit now if the next slice would land further past the interval than now falls short of it.
+        gap_wanted = max(MIN_SNAPSHOT_GAP_S, SNAPSHOT_INTERVAL_S - self._last_slice_s / 2)
+        if not force and now - self._last_emit < gap_wanted:
             return
         if self.simulation is None:
             return

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from desktop import engine_thread
-from desktop.engine_thread import SNAPSHOT_INTERVAL_S, EngineWorker
+from desktop.engine_thread import MIN_SNAPSHOT_GAP_S, SLICE_BUDGET_S, SNAPSHOT_INTERVAL_S, EngineWorker
 from engine.byol import BYOLSimulation
 from engine.history import BoundedHistory
 
@@ -97,7 +97,27 @@ def test_worker_emits_no_more_snapshots_than_the_interval_allows(worker):
     allowed = elapsed / SNAPSHOT_INTERVAL_S + 1
     assert 2 <= len(worker.snapshots_made) <= allowed
     gaps = np.diff(worker.snapshots_made)
-    assert np.all(gaps >= SNAPSHOT_INTERVAL_S)
+    assert np.all(gaps >= SNAPSHOT_INTERVAL_S - SLICE_BUDGET_S)  # sooner by at most half a slice
+
+
+def test_slow_steps_still_give_a_snapshot_every_step_near_the_interval(worker, monkeypatch):
+    """A step longer than the slice budget (multi-crop: ~20 ms) once gave a snapshot every second
+    step; now each snapshot comes when it lands nearer the interval, never sooner than the floor."""
+    real_step = worker.simulation.step
+
+    def slow_step(count=1):
+        worker.clock.now += 0.020 - worker.clock.tick  # with the clock's own tick, 20 ms a step
+        real_step(count)
+
+    monkeypatch.setattr(worker.simulation, "step", slow_step)
+    worker.set_running(True)
+    worker.snapshots_made.clear()
+    for _ in range(60):
+        worker._tick()
+        worker.take_snapshot()
+    gaps = np.diff(worker.snapshots_made)
+    assert np.all(gaps >= MIN_SNAPSHOT_GAP_S)
+    assert np.median(gaps) < 0.030  # not 40 ms, every second step
 
 
 def test_mailbox_holds_one_snapshot_and_signals_once_until_taken(worker):
