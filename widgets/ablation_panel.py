@@ -345,8 +345,9 @@ class SmallMultiple(MetricPlot):
     """One guard combination's spread: a compact MetricPlot with a smaller title."""
 
     def apply_style(self, theme: Theme, zoom: float) -> None:
-        super().apply_style(theme, zoom)
-        # No larger than at zoom 1.2: beyond, "all guards (BYOL)" was wider than a quarter of the plots.
+        # Ticks and title no larger than at zoom 1.2: beyond, a quarter of the plots is too narrow
+        # ("all guards (BYOL)" overflowed, the step ticks ran together as "100200").
+        super().apply_style(theme, min(zoom, 1.2))
         self.getPlotItem().setTitle(self.title, color=theme.foreground,
                                     size=f"{BASE_FONT_PT * 0.9 * min(zoom, 1.2):.1f}pt", bold=True)
 
