@@ -177,7 +177,8 @@ class PhotoCanvas(Canvas):
         tags = [self._place_tag(box_rect(self.views[index]), self.views[index], labels[index], placed)
                 for index in order]
         for tag in reversed(tags):
-            self._draw_tag(painter, *tag)
+            if tag is not None:
+                self._draw_tag(painter, *tag)
         painter.end()
 
     def _draw_legend(self, painter: QtGui.QPainter, area: QtCore.QRectF) -> float:
@@ -206,8 +207,9 @@ class PhotoCanvas(Canvas):
         return 0.0 if on_title_line else metrics.height() + 4 * self.zoom
 
     def _place_tag(self, box: QtCore.QRectF, view: CropView, name: str,
-                   placed: list[QtCore.QRectF]) -> tuple[QtCore.QRectF, QtGui.QFont, CropView, str]:
-        """A label at a corner of the box, moved to another corner if it would cover a placed label."""
+                   placed: list[QtCore.QRectF]) -> tuple[QtCore.QRectF, QtGui.QFont, CropView, str] | None:
+        """A label at a corner of the box, moved to another corner if it would cover a placed label;
+        None for a local crop with no free corner (a global crop's label is always drawn)."""
         font = self.text_font(1.0 if view.is_global else 0.92, bold=True)
         metrics = QtGui.QFontMetricsF(font)
         width, height = metrics.horizontalAdvance(name) + 8 * self.zoom, metrics.height() + 1 * self.zoom
@@ -222,6 +224,8 @@ class PhotoCanvas(Canvas):
             if not any(rect.intersects(other) for other in placed) and self.image_rect.adjusted(-2, -2, 2, 2).contains(rect):
                 tag = rect
                 break
+        if tag is None and not view.is_global:
+            return None  # no free corner: overlapping tags were unreadable; the box stays, and clicks
         if tag is None:
             tag = QtCore.QRectF(candidates[0][0], candidates[0][1], width, height)
         placed.append(tag)
