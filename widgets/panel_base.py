@@ -52,7 +52,7 @@ HERO_ONLY_ZOOM = 1.5  # from this presenter zoom only the hero plots are shown u
 # control column takes at most this share of the page's width (it scrolls), and a mechanism diagram
 # beside the plots stays only while the hero keeps HERO_MIN_WIDTH_SHARE of the width.
 COLUMN_SHARE_AT_HIGH_ZOOM = 0.38
-HERO_MIN_WIDTH_SHARE = 0.5
+HERO_MIN_WIDTH_SHARE = 0.4  # at zoom 1.5 BYOL's and DINO's diagrams still fit beside the hero
 # The base column's own controls: (full text, short text used from HERO_ONLY_ZOOM).
 RESTART_TEXTS = ("Restart with these settings (Shift+R)", "Restart (Shift+R)")
 LOG_STEPS_TEXTS = ("Log step axis (early steps)", "Log step axis")
@@ -523,7 +523,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                 extra.set_theme(theme, zoom)
         compact = self.compact()
         if self.lesson_strip is not None:
-            self.lesson_strip.set_compact(compact)
+            # The everyday picture stays through zoom 1.5 (issue 16), goes to the tooltip from 1.75.
+            self.lesson_strip.set_compact(self.zoom >= ONE_CAPTION_LINE_ZOOM)
         for widget, texts in ((self.restart_button, RESTART_TEXTS), (self.log_steps, LOG_STEPS_TEXTS),
                               (self.all_plots, ALL_PLOTS_TEXTS)):
             widget.setText(texts[compact])
@@ -577,7 +578,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         wanted = "diagram" not in self.hidden_controls()
         if wanted and self.zoom >= HERO_ONLY_ZOOM and not self.all_plots.isChecked():
             if not getattr(self.diagram, "PORTRAIT", True):
-                wanted = False
+                wanted = False  # a band above the plots would take the hero's height (multi-crop)
             else:
                 column = self.control_scroll.width() if self.control_scroll.isVisibleTo(self) else 0
                 hero_width = self.width() - column - self.diagram.maximumWidth() - 40
