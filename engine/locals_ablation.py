@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from engine.multicrop_training import MULTICROP_TRAINING_PARAMS, MultiCropSimulation
-from engine.params import spec_table
+from engine.params import ParameterError, spec_table
 from engine.photos import PhotoSet
 
 LOCALS = (0, 2, 4, 6, 8, 10)  # local crops beside the 2 global ones, one run each
@@ -43,7 +43,7 @@ class LocalsAblation:
     def set_param(self, name: str, value: object) -> None:
         """Only the seed, which takes effect on the next reset (as on every page)."""
         if name != "seed":
-            raise ValueError(f"unknown parameter {name!r} for the locals ablation")
+            raise ParameterError(f"unknown parameter {name!r} for the locals ablation")
         self.params["seed"] = SEED_SPEC.validate(value)
 
     @property

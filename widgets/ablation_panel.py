@@ -575,11 +575,8 @@ class AblationPanel(SimulationPanel):
         style = {"healthy": QtCore.Qt.SolidLine, "collapsed": DOT}
         for plot, member in zip(self.member_plots, snap["members"]):
             history = member["history"]
-            curve = plot._curves["spread"][0]
-            colour = self._verdict_colour(member["verdict"])
-            pen_style = style.get(member["verdict"], DASH)
-            plot._curves["spread"] = (curve, colour, pen_style)
-            curve.setPen(colour, width=3.0 * self.zoom, style=pen_style)
+            plot.set_curve_style("spread", self._verdict_colour(member["verdict"]),
+                                 style.get(member["verdict"], DASH))
             plot.set_curve("spread", history["step"], history["std_normalized"] * root_d)
             plot.setYRange(0, top, padding=0)
         self._fill_table(snap)

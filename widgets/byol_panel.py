@@ -83,8 +83,7 @@ class BYOLPanel(SimulationPanel):
         self.knn_plot.setYRange(0, 1.02, padding=0)
         self.spectrum_plot = MetricPlot("Spectrum", "singular value", theme, x_label="index")
         self.spectrum_plot.getPlotItem().setLogMode(y=True)
-        self.spectrum_plot.add_curve("spectrum", "", theme.secondary)
-        self.spectrum_curve = self.spectrum_plot._curves["spectrum"][0]
+        self.spectrum_curve = self.spectrum_plot.add_curve("spectrum", "", theme.secondary)
         self.spectrum_curve.setSymbol("o")
         self.spectrum_plot.setYRange(-4, 1.5, padding=0)
         self.embedding_plot = MetricPlot("Outputs now", "", theme, x_label="2-D view of z/|z|")

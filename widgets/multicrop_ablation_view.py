@@ -75,11 +75,9 @@ class MulticropAblationView(QtWidgets.QWidget):
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
         for num_local, colour in zip(LOCALS, ramp_colours(theme)):
-            curve, _, style = self.plot._curves[run_name(num_local)]
-            self.plot._curves[run_name(num_local)] = (curve, colour, style)
-        for line, colour in ((self.start_line, theme.reference), (self.chance_line, theme.collapsed)):
-            line.label.setColor(colour)
-        self.plot._references[:] = [(self.start_line, theme.reference), (self.chance_line, theme.collapsed)]
+            self.plot.set_curve_style(run_name(num_local), colour)
+        self.plot.set_reference_colour(self.start_line, theme.reference)
+        self.plot.set_reference_colour(self.chance_line, theme.collapsed)
         self.plot.apply_style(theme, zoom)
         # The legend and the words stop growing past zoom 1.2: at zoom 2 they took half the width and
         # four lines, leaving the plot a sliver; the plot's own text still follows the zoom.

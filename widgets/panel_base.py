@@ -57,7 +57,9 @@ HERO_MIN_WIDTH_SHARE = 0.4  # at zoom 1.5 BYOL's and DINO's diagrams still fit b
 RESTART_TEXTS = ("Restart with these settings (Shift+R)", "Restart (Shift+R)")
 LOG_STEPS_TEXTS = ("Log step axis (early steps)", "Log step axis")
 ALL_PLOTS_TEXTS = ("All plots (at high zoom)", "All plots")
-ONE_CAPTION_LINE_ZOOM = 1.75  # from here the caption is its last line alone (the live numbers)
+# From here the header keeps only the essentials: the caption's last line (the live numbers) and the
+# key idea without its everyday picture (in the strip's tooltip).
+ESSENTIALS_ONLY_ZOOM = 1.75
 VERDICT_SCALE = 1.55  # the verdict's font over the body text's (desktop/style.py)
 SMALLEST_VERDICT = 0.7  # at presenter zoom a long verdict shrinks this far to stay on one line
 
@@ -359,7 +361,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def show_caption(self, lines: list[str]) -> None:
         """The caption's lines, wrapped; in compact mode each elided to one line, the whole caption
-        in the tooltip (hover it to read what was cut); from ONE_CAPTION_LINE_ZOOM only the last line."""
+        in the tooltip (hover it to read what was cut); from ESSENTIALS_ONLY_ZOOM only the last line."""
         self.caption_lines = lines
         if not self.compact():
             self.caption.setWordWrap(True)
@@ -372,7 +374,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         bold = QtGui.QFont(self.caption.font())
         bold.setBold(True)
         bold_metrics = QtGui.QFontMetrics(bold)  # a line with bold words is wider than its plain text
-        kept = lines[-1:] if self.zoom >= ONE_CAPTION_LINE_ZOOM else lines
+        kept = lines[-1:] if self.zoom >= ESSENTIALS_ONLY_ZOOM else lines
         shown, cut = [], len(kept) < len(lines)
         for line in kept:
             text = plain_text(line)
@@ -523,8 +525,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
                 extra.set_theme(theme, zoom)
         compact = self.compact()
         if self.lesson_strip is not None:
-            # The everyday picture stays through zoom 1.5 (issue 16), goes to the tooltip from 1.75.
-            self.lesson_strip.set_compact(self.zoom >= ONE_CAPTION_LINE_ZOOM)
+            self.lesson_strip.set_compact(self.zoom >= ESSENTIALS_ONLY_ZOOM)
         for widget, texts in ((self.restart_button, RESTART_TEXTS), (self.log_steps, LOG_STEPS_TEXTS),
                               (self.all_plots, ALL_PLOTS_TEXTS)):
             widget.setText(texts[compact])

@@ -77,6 +77,19 @@ class MetricPlot(pg.PlotWidget):
         self._style_reference_label(line)
         return line
 
+    def set_curve_style(self, key: str, colour: str, style: QtCore.Qt.PenStyle | None = None) -> None:
+        """A curve's colour (and line style) from now on: kept for apply_style's theme and zoom changes."""
+        curve, _, old_style = self._curves[key]
+        style = old_style if style is None else style
+        self._curves[key] = (curve, colour, style)
+        curve.setPen(pg.mkPen(colour, width=LINE_WIDTH * self.zoom, style=style))
+
+    def set_reference_colour(self, line: pg.InfiniteLine, colour: str) -> None:
+        """A reference line's colour and its label's, kept for apply_style like the curves'."""
+        self._references[:] = [(item, colour if item is line else old) for item, old in self._references]
+        line.setPen(pg.mkPen(colour, width=2 * self.zoom, style=line.pen.style()))
+        line.label.setColor(colour)
+
     def set_ghost(self, x: np.ndarray | None, y: np.ndarray | None, label: str = "") -> None:
         """The previous run's curve, faint and dashed behind the live ones, labelled with its settings;
         None removes it."""
