@@ -98,6 +98,9 @@ class BYOLPanel(SimulationPanel):
         self.embedding_points = pg.ScatterPlotItem(size=7, pen=None)
         self.embedding_plot.addItem(self.embedding_points)
         self._embedding_style: tuple | None = None
+        # One brush per class, kept: the scatter's symbol atlas caches by brush object, so fresh
+        # brushes would make it draw every point's symbol again on every frame.
+        self._class_brushes = [pg.mkBrush(colour) for colour in CLASS_COLOURS]
         self.plots = [self.spread_plot, self.loss_plot, self.rank_plot,
                       self.spectrum_plot, self.knn_plot, self.embedding_plot]
         # One hero: the spread large, the 2-D outputs beside it, the rest in a smaller bottom row.
@@ -156,10 +159,10 @@ class BYOLPanel(SimulationPanel):
         self.spread_plot.set_ghost(history["step"], spread(history["std_normalized"], ghost["dim"]), ghost["label"])
 
     def _draw_embedding(self, points: np.ndarray, labels: np.ndarray) -> None:
-        # Per-point brushes are built once per label set: rebuilding them each frame is costly.
-        key = (id(self.theme), labels.tobytes())
+        # Per-point style lists are built once per label set: rebuilding them each frame is costly.
+        key = labels.tobytes()
         if self._embedding_style is None or self._embedding_style[0] != key:
-            brushes = [pg.mkBrush(CLASS_COLOURS[label % len(CLASS_COLOURS)]) for label in labels]
+            brushes = [self._class_brushes[label % len(CLASS_COLOURS)] for label in labels]
             symbols = [CLASS_SYMBOLS[label % len(CLASS_SYMBOLS)] for label in labels]
             self._embedding_style = (key, brushes, symbols)
         _, brushes, symbols = self._embedding_style

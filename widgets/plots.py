@@ -27,7 +27,9 @@ class MetricPlot(pg.PlotWidget):
 
     def __init__(self, title: str, y_label: str, theme: Theme, x_label: str = "training step",
                  parent=None):
-        super().__init__(parent, background=theme.background)
+        # No context menu: a right click must not open pyqtgraph's menus in a lecture (and not
+        # building them makes a page open faster).
+        super().__init__(parent, background=theme.background, enableMenu=False)
         self.theme = theme
         self.title = title
         self.zoom = 1.0
@@ -40,9 +42,10 @@ class MetricPlot(pg.PlotWidget):
         item.setLabel("left", y_label)
         item.setLabel("bottom", x_label)
         item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-        for side in ("left", "bottom"):
-            item.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" confuses a hall
-        item.setMenuEnabled(False)
+        # "(x0.001)" confuses a hall; the hidden top and right axes too, or they re-typeset their
+        # empty labels on every range change.
+        for side in ("left", "bottom", "top", "right"):
+            item.getAxis(side).enableAutoSIPrefix(False)
         item.hideButtons()
         self.legend = None
         # Let the grid share whatever width is left; the axes' size hints would overflow it.
