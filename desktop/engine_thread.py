@@ -50,6 +50,12 @@ class EngineWorker(QtCore.QObject):
         self._mailbox_signalled = False
         self._timer: QtCore.QTimer | None = None
 
+    def preset(self, params: dict, steps_per_second: float | str | None) -> None:
+        """The page's parameters and speed so far; called before the thread starts."""
+        self._params = dict(params)
+        if steps_per_second is not None:
+            self.set_speed(steps_per_second)
+
     # -- set-up, in the engine thread ------------------------------------------------------
     @QtCore.Slot()
     def start(self) -> None:
@@ -264,16 +270,20 @@ class EngineController(EngineControllerBase):
         self._worker.snapshot_available.connect(self._take_snapshot, QtCore.Qt.QueuedConnection)
         self._worker.message.connect(self.message)
         self._worker.running_changed.connect(self._on_running_changed)
+        self._started = False
+
+    def ensure_started(self) -> None:
+        """Start the page's engine thread on first use (its page shown, or a first command), as
+        the process engine does: a window no longer builds every page's simulation at once."""
+        if self._started:
+            return
+        self._started = True
+        # The thread is not running yet, so the worker's settings can be set from here.
+        self._worker.preset(self.params, self.speed)
         self._thread.start()
         if self._thread.isRunning():
             self._start.emit()
         else:  # "QThread::start: Thread creation error", e.g. short of memory: say so, never wait on it
-            self.ensure_started()
-
-    def ensure_started(self) -> None:
-        """The engine thread starts with its controller; if it could not, the page (shown now,
-        perhaps built after this controller) is told again."""
-        if not self._thread.isRunning():
             self.engine_trouble("The engine could not start a thread (the computer may be short of "
                                 "memory): close other programs, then restart Distill Lab.")
 
@@ -283,6 +293,7 @@ class EngineController(EngineControllerBase):
             self.offer_snapshot(snapshot)
 
     def _command(self, command) -> None:
+        self.ensure_started()  # queued after the start, so the worker has its simulation by then
         self._send.emit(command)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:

@@ -22,6 +22,7 @@ def small_simulation():
 @pytest.fixture
 def page(qtbot):
     controller = EngineController(small_simulation)
+    controller.ensure_started()  # what the window does when the page is shown
     panel = AblationPanel(controller, LIGHT)
     qtbot.addWidget(panel)
     panel.resize(1280, 680)
@@ -126,6 +127,7 @@ def test_map_in_worker_processes_fills_in_stays_responsive_and_cancels(qtbot):
         return AblationSimulation(part="dino", regime_map=regime_map)
 
     controller = EngineController(simulation)
+    controller.ensure_started()
     panel = AblationPanel(controller, LIGHT)
     qtbot.addWidget(panel)
     panel.resize(1280, 680)

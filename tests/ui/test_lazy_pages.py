@@ -18,7 +18,7 @@ def test_a_page_built_late_has_the_current_look_hidden_controls_and_latest_snaps
     window.controls_action.setChecked(False)
     window._toggle_controls_column()
     dino = window.controllers["dino"]
-    dino.ensure_started()  # a thread starts at once anyway; a process page shows its step-0 state
+    dino.ensure_started()  # started before its page is built, as a scenario or lesson may
     qtbot.waitUntil(lambda: dino.latest is not None, timeout=10_000)
     assert "dino" not in window.panels.built()
     window.show_page("dino")
@@ -37,3 +37,18 @@ def test_the_page_restored_from_settings_is_built_first(open_window):
     assert reopened.current_page().key == "ablation"
     assert list(reopened.panels.built()) == ["ablation"]
     reopened.close()
+
+
+def test_an_engine_starts_with_its_page_or_its_first_command(qtbot, open_window):
+    """The thread engine starts lazily, as the process engine does: opening the window does not
+    build every page's simulation."""
+    window = open_window(pages=())
+    dino, multicrop = window.controllers["dino"], window.controllers["multicrop"]
+    qtbot.wait(200)
+    assert dino.latest is None and multicrop.latest is None  # no engine yet: nothing sent
+    window.show_page("dino")
+    qtbot.waitUntil(lambda: dino.latest is not None, timeout=10_000)
+    multicrop.set_param("seed", 3)  # a first command starts it, with the page's settings so far
+    qtbot.waitUntil(lambda: multicrop.latest is not None, timeout=30_000)
+    assert multicrop.latest["params"]["seed"] == 3
+    window.close()

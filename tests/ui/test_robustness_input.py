@@ -95,6 +95,7 @@ TRAINING_PAGES = {page.key: page.simulation_class for page in all_pages() if pag
 def controller(request, qtbot):
     controller = EngineController(TRAINING_PAGES[request.param])
     controller.page = request.param
+    controller.ensure_started()
     qtbot.waitUntil(lambda: controller.latest is not None, timeout=10000)
     yield controller
     assert controller.shutdown()
