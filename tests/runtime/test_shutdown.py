@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -37,11 +38,28 @@ def test_close_while_training_exits_cleanly():
     assert result.stderr.strip() == "", result.stderr
 
 
+def wait_for_a_child_process(pid: int, timeout_s: float = 30.0) -> None:
+    """Until the app has started its engine process (its window is up); a fixed 4 s elsewhere."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.exists():
+        time.sleep(4)
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if any(child.read_text().split() for child in tasks.glob("*/children")):
+                return
+        except OSError:  # a thread ended while being read
+            pass
+        time.sleep(0.05)
+
+
 def test_ctrl_c_in_the_terminal_exits_cleanly():
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DISTILL_LAB_ENGINE="process")
     process = subprocess.Popen([sys.executable, "-m", "desktop"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    wait_for_a_child_process(process.pid)
+    time.sleep(0.5)  # into the event loop
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     out, err = process.communicate(timeout=30)
