@@ -1,4 +1,5 @@
-"""The simulations by name, for the command line and the app."""
+"""The toy-world simulations by name, for the engine's own tests (the app and `distill-lab run`
+read the pages, desktop/pages.py)."""
 from __future__ import annotations
 
 from engine.byol import BYOLSimulation

@@ -12,7 +12,6 @@ from desktop.commands.options import add_json_option, bounded_number
 from desktop.commands.output import fail, json_safe, print_json
 from engine.verdicts import headline
 from engine.params import ParameterError
-from engine.registry import SIMULATIONS
 
 MAX_STEPS = 1_000_000
 STEPS_OPTION = bounded_number("--steps", int, 0, MAX_STEPS)
@@ -29,10 +28,17 @@ def _param_type(spec):
 
 
 def simulations() -> dict:
-    """The registry's simulations and multi-crop on photos (which reads files, so lives in desktop/)."""
-    from desktop.photo_training import PhotoMultiCropSimulation
+    """The pages that train one simulation (desktop/pages.py), by page key; the Ablations page
+    runs several and has its own command, `ablation`."""
+    from desktop.pages import all_pages
+    from engine.simulation import Simulation
 
-    return {**SIMULATIONS, PhotoMultiCropSimulation.NAME: PhotoMultiCropSimulation}
+    trainable = {}
+    for page in all_pages():
+        simulation_class = page.simulation_class
+        if isinstance(simulation_class, type) and issubclass(simulation_class, Simulation):
+            trainable[page.key] = simulation_class
+    return trainable
 
 
 def add_run_parser(commands) -> argparse.ArgumentParser:

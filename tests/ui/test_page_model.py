@@ -1,6 +1,7 @@
 """The page description is the one place a page is declared: a throw-away page registered in one
 entry appears in the key switch, the menus, the cheat sheet, the scenarios and `screenshot --page`;
 every page saves a scenario, and a saved scenario restores every setting of its page."""
+import json
 import math
 
 import pytest
@@ -42,7 +43,7 @@ def menu_actions(window, title):
     return {action.text(): action for action in menu.actions() if action.text()}
 
 
-def test_a_page_registered_in_one_entry_is_everywhere(qtbot, toy_page, tmp_path, open_window):
+def test_a_page_registered_in_one_entry_is_everywhere(qtbot, toy_page, tmp_path, open_window, capsys):
     assert "toy" in all_pages_keys()
     window = open_window()
     # the key switch and the Pages menu
@@ -71,6 +72,10 @@ def test_a_page_registered_in_one_entry_is_everywhere(qtbot, toy_page, tmp_path,
     out = tmp_path / "toy.png"
     assert main(["screenshot", str(out), "--page", "toy", "--steps", "2", "--size", "1280x720"]) == 0
     assert QtGui.QImage(str(out)).width() == 1280
+    # run
+    capsys.readouterr()  # what screenshot printed
+    assert main(["run", "toy", "--steps", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["steps"] == 2
 
 
 def test_unregistered_pages_are_refused(capsys):
