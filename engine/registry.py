@@ -1,5 +1,5 @@
-"""The toy-world simulations by name, for the engine's own tests (the app and `distill-lab run`
-read the pages, desktop/pages.py)."""
+"""The toy-world simulations by name, for tests that go over each of them (the app and
+`distill-lab run` read the pages, desktop/pages.py)."""
 from __future__ import annotations
 
 from engine.byol import BYOLSimulation
