@@ -144,5 +144,9 @@ class EngineControllerBase(QtCore.QObject):
     def ensure_started(self) -> None:
         """Start this page's engine if it is not running (first use, or after it stopped)."""
 
+    def stop_soon(self) -> None:
+        """Ask the engine to end without waiting, so several end side by side (a thread ends
+        quickly in shutdown and needs no head start)."""
+
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         raise NotImplementedError

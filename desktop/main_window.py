@@ -290,7 +290,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def toggle_go_deeper(self) -> None:
         panel = self.current_panel()
-        if getattr(panel, "go_deeper", None) is None:
+        if panel.go_deeper is None:
             self.statusBar().showMessage("This page has no go-deeper card.", 4000)
         else:
             panel.toggle_go_deeper()
@@ -307,9 +307,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.current_panel().reset_page()
 
     def _restart_current(self) -> None:
-        panel = self.current_panel()
-        if hasattr(panel, "restart_with_settings"):  # training pages (SimulationPanel)
-            panel.restart_with_settings()
+        self.current_panel().restart_with_settings()
 
     def use_switch(self, page: Page, switch: Switch) -> None:
         """A key of the Switches menu: a parameter of the page in view, or an action of its own page."""
@@ -505,7 +503,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def toggle_all_plots(self) -> None:
         """Tick or untick the page's All plots box (it shows the other plots and the diagram at high zoom)."""
-        box = getattr(self.current_panel(), "all_plots", None)
+        box = self.current_panel().all_plots
         if box is None or box.isHidden():
             self.statusBar().showMessage("This page shows all its plots at every zoom.", 4000)
         else:
@@ -539,10 +537,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.panels.built().values():
             panel.set_theme(theme, zoom)
         self.cheat_sheet.set_theme(theme, zoom)
-        if hasattr(self, "lesson_bar"):
-            self.lesson_bar.set_theme(theme, zoom)
-        if hasattr(self, "theme_actions"):
-            self.theme_actions[theme.name].setChecked(True)
+        self.lesson_bar.set_theme(theme, zoom)  # both built before the first call, in __init__
+        self.theme_actions[theme.name].setChecked(True)
 
     # -- persistence and shutdown ---------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -566,8 +562,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Finish a recording, stop every engine, thread or process (called on close)."""
         self.recording.stop()
         for controller in self.controllers.values():
-            if hasattr(controller, "stop_soon"):
-                controller.stop_soon()  # engine processes end side by side, not one after another
+            controller.stop_soon()  # engine processes end side by side, not one after another
         for controller in self.controllers.values():
             controller.shutdown()
 

@@ -29,11 +29,15 @@ class Panel(Protocol):
     plots: list  # export targets of File > Export plots
     snapshot: dict | None  # the last drawn snapshot (its "history" is File > Export history)
     control_scroll: QtWidgets.QScrollArea  # the control column (its context menu hides controls)
+    all_plots: QtWidgets.QCheckBox | None  # View > All plots ticks it; None: every plot at every zoom
+    go_deeper: QtWidgets.QWidget | None  # the go-deeper card (G); None: the page has none
 
     def set_theme(self, theme: Theme, zoom: float) -> None: ...
     def apply_param(self, name: str, value: object) -> None: ...
     def nudge_param(self, name: str, direction: int) -> None: ...
     def reset_page(self) -> None: ...  # the R key
+    def restart_with_settings(self) -> None: ...  # Shift+R
+    def toggle_go_deeper(self) -> None: ...  # G
     # scenarios
     def apply_scenario(self, scenario) -> None: ...
     def scenario_params(self) -> dict: ...
@@ -99,6 +103,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         self.plots = []
         self.snapshot: dict | None = None
         self.scenario = None  # shown in the caption while the controls still match it
+        self.help_box: QtWidgets.QGroupBox | None = None  # "How it works", if the page adds one
 
         # build
         # Both change every frame: steady labels keep that from re-laying out the window.
@@ -237,13 +242,13 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
     def add_help(self, layout: QtWidgets.QLayout, text: str) -> None:
         """The page's "How it works" box at the foot of the control column."""
-        help_box = QtWidgets.QGroupBox("How it works")
-        help_layout = QtWidgets.QVBoxLayout(help_box)
+        self.help_box = QtWidgets.QGroupBox("How it works")
+        help_layout = QtWidgets.QVBoxLayout(self.help_box)
         self.help_label = QtWidgets.QLabel(text)
         self.help_label.setWordWrap(True)
         self.help_label.setObjectName("help")
         help_layout.addWidget(self.help_label)
-        layout.addWidget(help_box)
+        layout.addWidget(self.help_box)
 
     def apply_param(self, name: str, value: object) -> None:
         """Set a control to ``value`` and send it to the engine, as if the user had moved it."""
@@ -267,8 +272,8 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         slider, the help box."""
         controls = [HideableControl("transport", "Play, step, reset, seed, speed", (self.transport,))]
         controls += [HideableControl(name, control.spec.label, (control,)) for name, control in self.controls.items()]
-        if hasattr(self, "help_label"):
-            controls.append(HideableControl("help", "How it works", (self.help_label.parentWidget(),)))
+        if self.help_box is not None:
+            controls.append(HideableControl("help", "How it works", (self.help_box,)))
         if self.lesson_strip is not None:
             controls.append(HideableControl("lesson_strip", "Key idea and picture", (self.lesson_strip,), False))
         if self.diagram is not None:
@@ -552,7 +557,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
         for widget in options:
             layout.removeWidget(widget)
         if compact:
-            help_box = self.help_label.parentWidget() if hasattr(self, "help_label") else None
+            help_box = self.help_box
             index = layout.indexOf(help_box) if help_box is not None else layout.count() - 1  # before the stretch
         else:
             index = layout.indexOf(self.transport) + 1
