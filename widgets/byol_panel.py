@@ -74,9 +74,12 @@ class BYOLPanel(SimulationPanel):
         self.spread_plot.add_reference(0.0, "0: collapsed", DOT, theme.collapsed)
         self.loss_plot = MetricPlot("Loss", "2 − 2 cos", theme)
         self.loss_plot.add_curve("loss", "", theme.primary)
-        self.rank_plot = MetricPlot("Effective rank", "RankMe", theme)
+        # It sits in a narrow column beside the hero: short words, the full name in the tooltip.
+        self.rank_plot = MetricPlot("Rank", "effective rank", theme)
+        self.rank_plot.setToolTip("Effective rank (RankMe) of the outputs: how many directions they "
+                                  "really use; 1 means every output lies on one line.")
         self.rank_plot.add_curve("rank", "", theme.primary)
-        self.rank_plot.add_reference(1.0, "1: one direction", DOT, theme.collapsed)
+        self.rank_plot.add_reference(1.0, "1: one axis", DOT, theme.collapsed)
         self.knn_plot = MetricPlot("kNN accuracy", "accuracy", theme)
         self.knn_plot.add_curve("knn", "", theme.primary)
         self.knn_plot.add_reference(1 / 8, "chance (1/8)", DASH)
@@ -86,6 +89,8 @@ class BYOLPanel(SimulationPanel):
         self.spectrum_curve = self.spectrum_plot.add_curve("spectrum", "", theme.secondary)
         self.spectrum_curve.setSymbol("o")
         self.spectrum_plot.setYRange(-4, 1.5, padding=0)
+        # Index ticks every 8: at zoom 1 the plot is too narrow for "5 10 15" not to run together.
+        self.spectrum_plot.getPlotItem().getAxis("bottom").setTickSpacing(major=8, minor=4)
         self.embedding_plot = MetricPlot("Outputs now", "", theme, x_label="2-D view of z/|z|")
         self.embedding_plot.setAspectLocked(True)
         self.embedding_plot.getPlotItem().showGrid(x=False, y=False)
