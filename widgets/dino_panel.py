@@ -124,7 +124,10 @@ class DINOPanel(SimulationPanel):
         self.usage_entropy_plot.add_curve("usage_entropy", "", theme.primary)
         self.usage_log_k = self.usage_entropy_plot.add_reference(math.log(16), "log K: all used", DASH)
         self.usage_entropy_plot.add_reference(0.0, "0: one prototype", DOT, theme.collapsed)
-        self.kl_plot = MetricPlot("KL(teacher‖student)", "nats", theme)
+        # Short: the bottom row's plots are narrow at zoom 1; the notation is in the tooltip.
+        self.kl_plot = MetricPlot("KL divergence", "nats", theme)
+        self.kl_plot.setToolTip("KL(teacher‖student): how far the student's distribution still is from "
+                                "the teacher's, averaged over the batch; 0 when there is nothing left to learn.")
         self.kl_plot.add_curve("kl", "", theme.secondary)
         self.kl_plot.add_reference(0.0, "0: nothing to learn", DOT, theme.collapsed)
         self.plots = [self.usage_plot, self.sample_plot, self.center_plot,
@@ -199,9 +202,9 @@ class DINOPanel(SimulationPanel):
         self.sample_plot.getPlotItem().setTitle(
             f"<span style='color:{self.theme.primary}'>Teacher</span> vs "
             f"<span style='color:{self.theme.secondary}'>student</span>", color=self.theme.foreground,
-            size=f"{round(13 * 1.15 * self.zoom)}pt", bold=True)
+            size=f"{round(13 * self.zoom)}pt", bold=True)  # a notch smaller: it fills a narrow column
         self.sample_plot.getPlotItem().setLabel(
-            "bottom", f"prototype (sample {snapshot['params']['chosen_sample']}, class {snapshot['chosen_label']})",
+            "bottom", f"sample {snapshot['params']['chosen_sample']}, class {snapshot['chosen_label']}",
             color=self.theme.foreground, **{"font-size": f"{round(13 * self.zoom)}pt"})
         centering = snapshot["params"]["centering"]
         # With centering off the centre is still tracked but not used: it is not drawn.
