@@ -66,15 +66,17 @@ class LocalsAblation:
             return
         for _ in range(min(count, self.steps - self.step_count)):
             for k, run in enumerate(self.runs):
-                start = time.perf_counter()
-                run.step(1)
-                self.seconds[k] += time.perf_counter() - start
+                self._timed(k, run.step, 1)
             self.step_count += 1
         if self.finished:
             for k, run in enumerate(self.runs):
-                start = time.perf_counter()
-                run.finish()
-                self.seconds[k] += time.perf_counter() - start
+                self._timed(k, run.finish)
+
+    def _timed(self, index: int, action, *args) -> None:
+        """``action(*args)``, its time added to run ``index``'s own."""
+        start = time.perf_counter()
+        action(*args)
+        self.seconds[index] += time.perf_counter() - start
 
     def summary(self) -> dict:
         """What `distill-lab ablation multicrop --json` prints."""
@@ -100,4 +102,3 @@ class LocalsAblation:
                 "seed": self.params["seed"], "chance": 1.0 / len(self.photos),
                 "num_images": len(self.photos), "published": PUBLISHED, "runs": runs,
                 "divergence_reason": self.divergence_reason}
-

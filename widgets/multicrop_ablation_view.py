@@ -44,12 +44,13 @@ class MulticropAblationView(QtWidgets.QWidget):
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
         self.theme, self.zoom = theme, 1.0
+        self.colours = ramp_colours(theme)  # one a run, 0 locals first; computed once a theme
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
         self.plot = MetricPlot("Part-to-whole accuracy", "accuracy", theme)
         self.plot.setObjectName("locals_ablation_plot")
-        for num_local, colour in zip(LOCALS, ramp_colours(theme)):
+        for num_local, colour in zip(LOCALS, self.colours):
             self.plot.add_curve(run_name(num_local), "", colour, DASH if num_local == 0 else QtCore.Qt.SolidLine)
         self.start_line = self.plot.add_reference(0.5, "step 0", DOT)
         self.start_line.label.anchors = [(0, 0), (0, 0)]  # under its line: the curves run above it
@@ -74,7 +75,8 @@ class MulticropAblationView(QtWidgets.QWidget):
     # -- look -----------------------------------------------------------------------------
     def set_theme(self, theme: Theme, zoom: float) -> None:
         self.theme, self.zoom = theme, zoom
-        for num_local, colour in zip(LOCALS, ramp_colours(theme)):
+        self.colours = ramp_colours(theme)
+        for num_local, colour in zip(LOCALS, self.colours):
             self.plot.set_curve_style(run_name(num_local), colour)
         self.plot.set_reference_colour(self.start_line, theme.reference)
         self.plot.set_reference_colour(self.chance_line, theme.collapsed)
@@ -103,7 +105,7 @@ class MulticropAblationView(QtWidgets.QWidget):
         (the step-0 level and chance are labelled on their lines and in the page's detail line)."""
         rows = []
         runs = snapshot["runs"] if snapshot is not None else [{"num_local": n} for n in LOCALS]
-        for run, colour in reversed(list(zip(runs, ramp_colours(self.theme)))):
+        for run, colour in reversed(list(zip(runs, self.colours))):
             sample = "╍╍" if run["num_local"] == 0 else "━━"
             value = ""
             if "latest" in run:

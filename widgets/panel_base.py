@@ -74,8 +74,8 @@ def plain_text(rich: str) -> str:
 
 
 def set_hero_stretch(grid: QtWidgets.QGridLayout, others_shown: bool = True) -> None:
-    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows and columns get more room
-    (all of it when the other plots are hidden)."""
+    """A 3x3 plot grid whose hero spans the top-left 2x2: the top rows get more of the height, the
+    columns a third of the width each (the hero all of it when the other plots are hidden)."""
     last = 2 if others_shown else 0
     for index, stretch in enumerate((3, 3, last)):
         grid.setRowStretch(index, stretch)
@@ -190,7 +190,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
 
         body = QtWidgets.QHBoxLayout()
         body.addWidget(scroll)
-        band = self.diagram is not None and not getattr(self.diagram, "PORTRAIT", True)
+        band = self.diagram is not None and not self.diagram.PORTRAIT
         if band:  # a landscape diagram (multi-crop's) is a band above the plots
             plot_column = QtWidgets.QVBoxLayout()
             plot_column.addWidget(self.diagram)
@@ -586,7 +586,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             return
         wanted = "diagram" not in self.hidden_controls()
         if wanted and self.zoom >= HERO_ONLY_ZOOM and not self.all_plots.isChecked():
-            if not getattr(self.diagram, "PORTRAIT", True):
+            if not self.diagram.PORTRAIT:
                 wanted = False  # a band above the plots would take the hero's height (multi-crop)
             else:
                 column = self.control_scroll.width() if self.control_scroll.isVisibleTo(self) else 0
@@ -596,7 +596,7 @@ class SimulationPanel(ControlColumn, QtWidgets.QWidget):
             self.diagram.setVisible(wanted)
 
     def column_cap(self) -> int:
-        return int(COLUMN_SHARE_AT_HIGH_ZOOM * self.width()) if self.compact() else 2 ** 20
+        return int(COLUMN_SHARE_AT_HIGH_ZOOM * self.width()) if self.compact() else super().column_cap()
 
     def _apply_control_visibility(self) -> None:
         super()._apply_control_visibility()

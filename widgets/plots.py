@@ -82,8 +82,10 @@ class MetricPlot(pg.PlotWidget):
 
     def set_curve_style(self, key: str, colour: str, style: QtCore.Qt.PenStyle | None = None) -> None:
         """A curve's colour (and line style) from now on: kept for apply_style's theme and zoom changes."""
-        curve, _, old_style = self._curves[key]
+        curve, old_colour, old_style = self._curves[key]
         style = old_style if style is None else style
+        if (colour, style) == (old_colour, old_style):
+            return  # called every frame by the ablation grid: a new pen would redraw the curve for nothing
         self._curves[key] = (curve, colour, style)
         curve.setPen(pg.mkPen(colour, width=LINE_WIDTH * self.zoom, style=style))
 
