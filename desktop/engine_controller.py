@@ -130,6 +130,13 @@ class EngineControllerBase(QtCore.QObject):
             self._on_running_changed(snapshot["running"])
         self.snapshot.emit(snapshot)
 
+    def _on_running_reported(self, running: bool) -> None:
+        """The engine says it started or stopped. A snapshot still waiting for its frame was made
+        before this report, so it must not turn the state back when it is drawn."""
+        if self._pending_snapshot is not None:
+            self._pending_snapshot["running"] = running
+        self._on_running_changed(running)
+
     def _on_running_changed(self, running: bool) -> None:
         self.running = running
         self.running_changed.emit(running)  # also when unchanged: it resets a refused Play button

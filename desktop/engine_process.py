@@ -495,7 +495,7 @@ class EngineProcessController(EngineControllerBase):
         elif kind == "message":
             self.message.emit(value)
         elif kind == "running":
-            self._on_running_changed(value)
+            self._on_running_reported(value)
 
     def snapshot_taken(self) -> None:
         if self._host.is_open(self._key):

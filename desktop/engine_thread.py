@@ -181,6 +181,10 @@ class EngineWorker(QtCore.QObject):
             step = getattr(self.simulation, "step_count", "?")
             self.message.emit(f"Training stopped at step {step} by an error in the engine "
                               f"({type(error).__name__}: {error}). Press Reset to start again.")
+            try:
+                self._publish(force=True)  # the page's last snapshot must say training stopped
+            except Exception:  # noqa: BLE001  (the snapshot itself may be what fails)
+                traceback.print_exc()
 
     def _tick(self) -> None:
         simulation = self.simulation
@@ -269,7 +273,7 @@ class EngineController(EngineControllerBase):
         self._send.connect(self._worker.apply)
         self._worker.snapshot_available.connect(self._take_snapshot, QtCore.Qt.QueuedConnection)
         self._worker.message.connect(self.message)
-        self._worker.running_changed.connect(self._on_running_changed)
+        self._worker.running_changed.connect(self._on_running_reported)
         self._started = False
 
     def ensure_started(self) -> None:

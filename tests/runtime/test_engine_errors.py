@@ -37,3 +37,20 @@ def test_an_error_in_a_step_stops_training_with_a_message(qtbot, controller_clas
     finally:
         engine.shutdown()
     assert "ValueError" in capfd.readouterr().err  # the traceback is kept for whoever debugs it
+
+
+@pytest.mark.parametrize("controller_class", [EngineController, EngineProcessController])
+def test_a_snapshot_waiting_for_its_frame_does_not_undo_a_stop_reported_after_it(
+        qtbot, controller_class):
+    # The engine sent a snapshot while training, then stopped (an error, a pause); the snapshot
+    # is drawn after the report, and the page must still show training stopped.
+    engine = controller_class(BYOLSimulation)  # never started: the test plays the engine's part
+    engine.offer_snapshot({"step": 4, "running": True})  # drawn now; the next one waits a frame
+    engine.offer_snapshot({"step": 5, "running": True})
+    if controller_class is EngineProcessController:
+        engine.engine_event("running", False)
+    else:
+        engine._worker.running_changed.emit(False)  # as the worker thread reports it
+    qtbot.waitUntil(lambda: engine.latest["step"] == 5, timeout=5000)
+    assert engine.running is False and engine.latest["running"] is False
+    engine.shutdown()
