@@ -65,6 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if zoom is None:
             zoom = read_float(self.settings, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
         self.theme, self.zoom = theme, zoom
+        self._size_to_keep: QtCore.QSize | None = None  # across a zoom or theme change (apply_style)
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
         # Each page's panel is built when it is first shown or asked for: building all of them
@@ -184,7 +185,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls_menu.aboutToShow.connect(
             lambda: self.fill_controls_menu(self.controls_menu, self.current_page().key))
         self.add_action(view, "Show all controls", None, lambda: self.show_all_controls(self.current_page().key))
-        # From zoom 1.5 a page shows its hero alone: this (or the page's All plots box) brings the rest.
+        # From HERO_ONLY_ZOOM a page shows its hero alone: this (or the page's All plots box)
+        # brings the rest.
         self.add_action(view, "All plots and diagram (at high zoom)", None, self.toggle_all_plots)
 
         help_menu = bar.addMenu("&Help")
@@ -530,6 +532,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- look -----------------------------------------------------------------------------
     def apply_style(self, theme: Theme, zoom: float) -> None:
+        size = self.size() if self.isVisible() and self.windowState() == QtCore.Qt.WindowNoState else None
         self.theme, self.zoom = theme, zoom
         self.setStyleSheet(style_sheet(theme, zoom))
         # Its messages are for the lecturer, not the hall: at zoom 2 its height went to the plots.
@@ -539,6 +542,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cheat_sheet.set_theme(theme, zoom)
         self.lesson_bar.set_theme(theme, zoom)  # both built before the first call, in __init__
         self.theme_actions[theme.name].setChecked(True)
+        if size is not None:
+            # Half-way through the change (new fonts, the old layout) a page can want more height
+            # than the screen has, and a window never shrinks back by itself: once the layouts have
+            # settled it takes its old size again (or the least the new zoom needs).
+            if self._size_to_keep is None:  # a second change before the first settled keeps the first's
+                self._size_to_keep = size
+                QtCore.QTimer.singleShot(0, self, self._keep_size)
+
+    def _keep_size(self) -> None:
+        size, self._size_to_keep = self._size_to_keep, None
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.LayoutRequest)
+        if self.size() != size and self.windowState() == QtCore.Qt.WindowNoState:
+            self.resize(size)
 
     # -- persistence and shutdown ---------------------------------------------------------
     def _restore_layout(self) -> None:

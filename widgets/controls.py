@@ -28,6 +28,8 @@ class ParamSlider(QtWidgets.QWidget):
         self.maximum = spec.maximum if maximum is None else maximum
         self.log_scale = spec.log_scale
         self.label = QtWidgets.QLabel(spec.label)
+        # In a narrow column at presenter zoom the name takes two lines rather than losing its end.
+        self.label.setWordWrap(True)
         self.value_label = QtWidgets.QLabel()
         self.value_label.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         self.value_label.setObjectName("value")
@@ -51,6 +53,7 @@ class ParamSlider(QtWidgets.QWidget):
         layout.addWidget(self.label, 0, 0)
         layout.addWidget(self.value_label, 0, 1)
         layout.addWidget(self.slider, 1, 0, 1, 2)
+        layout.setColumnStretch(0, 1)  # the spare width goes to the name, which wraps only when it must
         self.slider.valueChanged.connect(self._on_slider)
         self.set_value(spec.default)
 

@@ -127,7 +127,7 @@ class MultiCropPanel(SimulationPanel):
         self.canvases = (self.photo, self.matrix)
         self.plots = [self.accuracy_plot, self.kl_plot, self.distribution_plot]
         # One hero: part-to-whole accuracy with its twin, wide; the crops of one photo beside it; the
-        # KL, the pair matrix and the chosen crop's distributions below. From zoom 1.5 the hero alone.
+        # KL, the pair matrix and the chosen crop's distributions below. From HERO_ONLY_ZOOM the hero alone.
         grid.addWidget(self.accuracy_plot, 0, 0, 1, 2)
         grid.addWidget(self.photo, 0, 2)
         grid.addWidget(self.kl_plot, 1, 0)
@@ -137,7 +137,7 @@ class MultiCropPanel(SimulationPanel):
         self.photo.clicked.connect(self._on_crop_clicked)
 
     def show_secondary_plots(self) -> None:
-        """As every page, the hero alone from zoom 1.5 (unless All plots); this page's grid is two
+        """As every page, the hero alone from HERO_ONLY_ZOOM (unless All plots); this page's grid is two
         rows: the hero row gets 3/5 of the height while the others are shown, all of it when not.
         The pair matrix is drawn once: in the diagram band while it shows (the Loss per pair panel
         then gives its room to the KL plot), else in the panel, with each pair's live loss."""
