@@ -218,10 +218,10 @@ class DINOPanel(SimulationPanel):
         steps = history["step"]
         self.entropy_plot.set_curve("teacher_entropy", steps, history["teacher_entropy"])
         self.entropy_log_k.setValue(log_k)
-        self.entropy_plot.setYRange(0, log_k * 1.25, padding=0)
+        self.entropy_plot.set_y_range_above(0, self.entropy_log_k)
         self.usage_entropy_plot.set_curve("usage_entropy", steps, history["usage_entropy"])
         self.usage_log_k.setValue(log_k)
-        self.usage_entropy_plot.setYRange(0, log_k * 1.25, padding=0)
+        self.usage_entropy_plot.set_y_range_above(0, self.usage_log_k)
         finite = np.isfinite(history["kl_teacher_student"])
         self.kl_plot.set_curve("kl", steps[finite], history["kl_teacher_student"][finite])
         self.diagram.show_snapshot(snapshot)

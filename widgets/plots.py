@@ -89,6 +89,16 @@ class MetricPlot(pg.PlotWidget):
         self._curves[key] = (curve, colour, style)
         curve.setPen(pg.mkPen(colour, width=LINE_WIDTH * self.zoom, style=style))
 
+    def set_y_range_above(self, low: float, line: pg.InfiniteLine, headroom: float = 1.25) -> None:
+        """A y range from ``low`` to at least ``headroom`` times the line's value, with room above the
+        line for its label however few pixels tall the plot is (its label sits on top of it)."""
+        value = line.value()
+        view_height = self.getPlotItem().getViewBox().height()
+        label_height = line.label.boundingRect().height()  # pixels: a label ignores the view's scale
+        share = min(max(label_height / view_height, 0.0), 0.6) if view_height > 0 else 0.0
+        top = (value - share * low) / (1 - share)  # the label's height is `share` of the range
+        self.setYRange(low, max(top, low + (value - low) * headroom), padding=0)
+
     def set_reference_colour(self, line: pg.InfiniteLine, colour: str) -> None:
         """A reference line's colour and its label's, kept for apply_style like the curves'."""
         self._references[:] = [(item, colour if item is line else old) for item, old in self._references]

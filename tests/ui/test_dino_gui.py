@@ -17,6 +17,24 @@ def test_page_draws_its_first_snapshot(qtbot, window):
     assert panel.entropy_log_k.value() == pytest.approx(math.log(k))
 
 
+def test_the_log_k_labels_stay_inside_their_small_plots(qtbot, window):
+    # At zoom 1 on 1280x720 these plots are under a hundred pixels tall: a label above the line at
+    # the top of a fixed range was cut in half.
+    panel = window.panels["dino"]
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=5000)
+    panel.show_snapshot(panel.snapshot)  # drawn again at the plots' settled size
+    plots = ((panel.entropy_plot, panel.entropy_log_k), (panel.usage_entropy_plot, panel.usage_log_k))
+
+    def inside() -> list:  # the plots whose label pokes out of the top (a label moves a moment later)
+        return [plot.title for plot, line in plots
+                if line.label.sceneBoundingRect().top()
+                < plot.getPlotItem().getViewBox().sceneBoundingRect().top() - 1]
+
+    for plot, _ in plots:
+        assert plot.getPlotItem().getViewBox().height() < 120, plot.title  # the case this is about
+    qtbot.waitUntil(lambda: not inside(), timeout=2000)
+
+
 def test_centering_key_and_temperature_keys(qtbot, window):
     panel, controller = window.panels["dino"], window.controllers["dino"]
     qtbot.keyClick(window, QtCore.Qt.Key_C)
