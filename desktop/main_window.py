@@ -65,7 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if zoom is None:
             zoom = read_float(self.settings, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
         self.theme, self.zoom = theme, zoom
-        self._size_to_keep: QtCore.QSize | None = None  # across a zoom or theme change (apply_style)
+        self._wanted_size: QtCore.QSize | None = None  # the size a page's needs grew the window from
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
         # Each page's panel is built when it is first shown or asked for: building all of them
@@ -532,7 +532,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- look -----------------------------------------------------------------------------
     def apply_style(self, theme: Theme, zoom: float) -> None:
-        size = self.size() if self.isVisible() and self.windowState() == QtCore.Qt.WindowNoState else None
         self.theme, self.zoom = theme, zoom
         self.setStyleSheet(style_sheet(theme, zoom))
         # Its messages are for the lecturer, not the hall: at zoom 2 its height went to the plots.
@@ -542,19 +541,28 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cheat_sheet.set_theme(theme, zoom)
         self.lesson_bar.set_theme(theme, zoom)  # both built before the first call, in __init__
         self.theme_actions[theme.name].setChecked(True)
-        if size is not None:
-            # Half-way through the change (new fonts, the old layout) a page can want more height
-            # than the screen has, and a window never shrinks back by itself: once the layouts have
-            # settled it takes its old size again (or the least the new zoom needs).
-            if self._size_to_keep is None:  # a second change before the first settled keeps the first's
-                self._size_to_keep = size
-                QtCore.QTimer.singleShot(0, self, self._keep_size)
 
-    def _keep_size(self) -> None:
-        size, self._size_to_keep = self._size_to_keep, None
-        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.LayoutRequest)
-        if self.size() != size and self.windowState() == QtCore.Qt.WindowNoState:
-            self.resize(size)
+    def event(self, event: QtCore.QEvent) -> bool:
+        handled = super().event(event)
+        # A page's needs grew the window (a zoom change half-way done, All plots at zoom 2), and a
+        # window never shrinks back by itself: whenever its layout settles it takes the size it had
+        # again, as far as the page now allows.
+        if (event.type() == QtCore.QEvent.LayoutRequest and self._wanted_size is not None
+                and self.windowState() == QtCore.Qt.WindowNoState and self.size() != self._wanted_size):
+            self.resize(self._wanted_size)  # never below the minimum: the rest waits for the next time
+        return handled
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        old, new = event.oldSize(), event.size()
+        forced = new.width() == self.minimumWidth() or new.height() == self.minimumHeight()
+        if not self.isVisible() or not old.isValid():
+            return
+        if forced and (new.width() > old.width() or new.height() > old.height()):
+            if self._wanted_size is None:
+                self._wanted_size = old  # a page's needs grew the window: remember the size it had
+        elif not forced:
+            self._wanted_size = None  # above every minimum: a size the user (or a restore) chose
 
     # -- persistence and shutdown ---------------------------------------------------------
     def _restore_layout(self) -> None:
