@@ -533,7 +533,8 @@ class AblationPanel(SimulationPanel):
             judge_at = members[0]["judge_from_step"]
             detail = (f"step {snap['step']} · {sum(m['verdict'] == 'healthy' for m in members)} of 8 read healthy "
                       f"now · compared with the papers from step {judge_at}")
-            return (f"GUARD GRID, step {snap['step']}: training; compared with the papers at step {judge_at}",
+            # No step in the verdicts: the Now line has it, and at zoom 2 a verdict must fit one line.
+            return (f"GUARD GRID: training, judged from step {judge_at}",
                     "untrained", detail)
         ran = [m for m in members if m["agrees"] is not None]
         disagree = [m["name"] for m in ran if m["agrees"] is False]
@@ -542,8 +543,9 @@ class AblationPanel(SimulationPanel):
         if disagree:
             detail += f"; disagrees: {', '.join(disagree)}"
         if not disagree:
-            return f"GUARD GRID, step {snap['step']}: every tested combination agrees with the papers", "healthy", detail
-        return (f"GUARD GRID, step {snap['step']}: {len(disagree)} of {len(ran)} disagree with the papers",
+            return (f"GUARD GRID: the toy agrees with the papers ({len(ran)} of {len(ran)})",
+                    "healthy", detail)
+        return (f"GUARD GRID: {len(disagree)} of {len(ran)} disagree with the papers",
                 "disagree", detail)
 
     # -- draw -----------------------------------------------------------------------------
@@ -642,3 +644,7 @@ class AblationPanel(SimulationPanel):
         self.parts.setStyleSheet(f"QTabBar::tab {{ font-size: {BASE_FONT_PT * zoom:.1f}pt; "
                                  f"padding: {5 * zoom:.0f}px {8 * zoom:.0f}px; }}")
         super().set_theme(theme, zoom)
+        # At presenter zoom the numbers give way to the verdicts, the papers' outcomes and whether
+        # they agree, which ran off the right edge at zoom 2 (the numbers are in each plot's curve).
+        for column in (1, 2, 3):
+            self.table.setColumnHidden(column, self.compact())

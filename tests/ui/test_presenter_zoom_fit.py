@@ -4,6 +4,7 @@ menu offers (no minimum over it), and from HERO_ONLY_ZOOM the hero plot keeps a 
 import pytest
 
 from desktop.settings import ZOOM_STEPS
+from widgets.ablation_panel import TABLE_COLUMNS
 from widgets.panel_base import HERO_ONLY_ZOOM
 
 HERO = {"byol": "spread_plot", "dino": "usage_plot", "multicrop": "accuracy_plot", "ablation": "parts"}
@@ -111,3 +112,20 @@ def test_unticking_all_plots_at_zoom_2_gives_the_window_its_size_back(qtbot, ope
     assert window.panels[page].all_plots.isChecked()
     window.toggle_all_plots()
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720), timeout=2000)
+
+
+@pytest.mark.window(pages=("ablation",), zoom=2.0)
+def test_the_ablation_verdict_and_the_agrees_column_stay_in_sight_at_zoom_2(qtbot, window):
+    panel = window.panels["ablation"]
+    settle(qtbot)
+    holder = panel.verdict.parentWidget()
+    assert holder.height() / panel.verdict.fontMetrics().lineSpacing() < 1.5, panel.verdict.text()
+    table = panel.table
+    agrees = TABLE_COLUMNS.index("Agrees?")
+    # Its heading in full: before training it reads "... at step 1500", cut, until the grid is judged.
+    header_width = table.horizontalHeader().fontMetrics().horizontalAdvance("Agrees?")
+    right_edge = table.columnViewportPosition(agrees) + header_width
+    assert 0 <= table.columnViewportPosition(agrees) and right_edge <= table.viewport().width()
+    window.set_zoom(1.0)
+    settle(qtbot)
+    assert not any(table.isColumnHidden(column) for column in range(len(TABLE_COLUMNS)))
