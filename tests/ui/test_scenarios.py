@@ -71,8 +71,9 @@ def test_menu_scenario_sets_controls_seed_and_caption(qtbot, window):
                     and controller.latest["step"] == 0, timeout=5000)
     qtbot.waitUntil(lambda: "Scenario: No stop-gradient" in panel.caption.text(), timeout=5000)
     panel.controls["stop_gradient"].click()  # the lecturer moves a control: the caption follows
-    qtbot.waitUntil(lambda: "Scenario:" not in panel.caption.text(), timeout=5000)
-    assert "stop-gradient on" in panel.caption.text()
+    # The scenario's line can go one snapshot before the settings line shows the change.
+    qtbot.waitUntil(lambda: "Scenario:" not in panel.caption.text()
+                    and "stop-gradient on" in panel.caption.text(), timeout=5000)
 
 
 def test_a_scenario_caption_is_shown_as_text_not_markup(qtbot, window):
