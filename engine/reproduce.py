@@ -237,12 +237,21 @@ def run_tasks(tasks: list[tuple], workers: int, progress=None) -> list[dict]:
                 progress(len(results), len(tasks))
         return results
     # Spawned, not forked: a caller with Qt loaded is never copied into the workers.
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
         for result in pool.map(train_task, tasks):
             results.append(result)
             if progress:
                 progress(len(results), len(tasks))
+    except BaseException:
+        # Interrupted (Ctrl+C, SIGTERM) or a worker died: the others stop now. Shutting down alone
+        # waits for their runs, minutes, and they outlived a killed parent. Python 3.14 has
+        # terminate_workers(); before it the processes are only reachable here.
+        for process in list((pool._processes or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
 
 

@@ -12,6 +12,7 @@ JSON: an object whose ``rows`` list has, per claim, ``setting``, ``published``, 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from desktop.commands.options import add_json_option, bounded_number
@@ -81,6 +82,12 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
     from concurrent.futures.process import BrokenProcessPool
 
+    def stop(signum, frame) -> None:
+        raise KeyboardInterrupt  # the workers are stopped on the way out (engine.reproduce.run_tasks)
+
+    for name in ("SIGTERM", "SIGHUP"):  # a `kill` or a closed terminal, as Ctrl+C
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), stop)
     try:
         result = reproduce(seeds, workers=args.workers, progress=progress)
     except KeyboardInterrupt:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +180,45 @@ def test_slow_simsiam_caption_states_what_reproduce_measures():
     assert row["verdicts"].get("collapsed", 0) == collapsed
     assert row["verdicts"].get("partly collapsed", 0) == partly
     assert row["verdicts"].get("healthy", 0) == healthy
+
+
+def _descendants(pid: int) -> set[int]:
+    found, pending = set(), [pid]
+    while pending:
+        for task in Path(f"/proc/{pending.pop()}/task").glob("*/children"):
+            try:
+                children = [int(child) for child in task.read_text().split()]
+            except OSError:  # a thread or process ended while being read
+                continue
+            found.update(children)
+            pending += children
+    return found
+
+
+@pytest.mark.soak  # over ~5 s: spawns worker processes
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers through Linux /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_killed_reproduce_takes_its_workers_with_it(signal_name):
+    process = subprocess.Popen([sys.executable, "-m", "desktop", "reproduce", "--seeds", "4",
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = _descendants(process.pid)
+            time.sleep(0.1)
+        assert workers, "no worker processes started"
+        time.sleep(1.0)  # the workers are training
+        process.send_signal(getattr(signal, signal_name))
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "interrupted; nothing was printed" in err, (process.returncode, err)
+    assert out == ""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    assert not alive, f"workers left running: {alive}"
