@@ -36,6 +36,7 @@ class MetricPlot(pg.PlotWidget):
         self._curves: dict[str, tuple[pg.PlotDataItem, str, QtCore.Qt.PenStyle]] = {}
         self._references: list[tuple[pg.InfiniteLine, str]] = []
         self._x_range: tuple[float, float] | None = None
+        self._range_above: tuple[float, pg.InfiniteLine, float] | None = None  # set_y_range_above's
         self.time_series = x_label == "training step"  # may show its step axis on a log scale
         self.log_x = False
         item = self.getPlotItem()
@@ -91,7 +92,15 @@ class MetricPlot(pg.PlotWidget):
 
     def set_y_range_above(self, low: float, line: pg.InfiniteLine, headroom: float = 1.25) -> None:
         """A y range from ``low`` to at least ``headroom`` times the line's value, with room above the
-        line for its label however few pixels tall the plot is (its label sits on top of it)."""
+        line for its label however few pixels tall the plot is (its label sits on top of it); kept
+        when the plot is resized."""
+        if self._range_above is None:
+            self.getPlotItem().getViewBox().sigResized.connect(self._refit_range_above)
+        self._range_above = (low, line, headroom)
+        self._refit_range_above()
+
+    def _refit_range_above(self) -> None:
+        low, line, headroom = self._range_above
         value = line.value()
         view_height = self.getPlotItem().getViewBox().height()
         label_height = line.label.boundingRect().height()  # pixels: a label ignores the view's scale

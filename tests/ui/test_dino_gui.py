@@ -22,7 +22,6 @@ def test_the_log_k_labels_stay_inside_their_small_plots(qtbot, window):
     # the top of a fixed range was cut in half.
     panel = window.panels["dino"]
     qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=5000)
-    panel.show_snapshot(panel.snapshot)  # drawn again at the plots' settled size
     plots = ((panel.entropy_plot, panel.entropy_log_k), (panel.usage_entropy_plot, panel.usage_log_k))
 
     def inside() -> list:  # the plots whose label pokes out of the top (a label moves a moment later)
