@@ -37,6 +37,7 @@ def test_byol_keeps_the_window_size_and_a_large_hero_at_every_zoom(qtbot, window
     check_fits(qtbot, window, "byol")
 
 
+@pytest.mark.soak  # ~2.5 s a page (19 zoom changes); BYOL's walk stays in the quick subset
 @pytest.mark.parametrize("page", ["dino", "multicrop", "ablation"])
 def test_every_page_keeps_the_window_size_and_a_large_hero(qtbot, open_window, page):
     window = open_window(pages=(page,))
