@@ -24,7 +24,9 @@ def check_fits(qtbot, window, page):
         settle(qtbot)
         hint = window.minimumSizeHint()
         assert hint.width() <= 1280 and hint.height() <= 720, (page, zoom, hint)
-        assert (window.width(), window.height()) == (1280, 720), (page, zoom, window.size())
+        # Back to 1280x720 once the layouts have settled (on a loaded machine that can take longer
+        # than the wait above; a window that stays taller fails here).
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720), timeout=3000)
         hero = getattr(panel, HERO[page])
         assert hero.isVisible()
         if zoom >= HERO_ONLY_ZOOM:
