@@ -76,27 +76,36 @@ def _rss_of(pid: str) -> int:
     return 0
 
 
-def _children(pid: str) -> list[str]:
+def children(pid: int | str) -> list[str]:
+    """The pids of a process's children (Linux /proc); empty where /proc is missing or it ended."""
     found = []
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as children:
-                found += children.read().split()
-    except OSError:
+            with open(f"/proc/{pid}/task/{task}/children") as task_children:
+                found += task_children.read().split()
+    except OSError:  # the process, or one of its threads, ended while being read
         pass
+    return found
+
+
+def descendants(pid: int | str) -> list[str]:
+    """The pids of a process's children, their children, and so on."""
+    found, pending = [], children(pid)
+    while pending:
+        child = pending.pop()
+        found.append(child)
+        pending += children(child)
     return found
 
 
 def rss_by_process() -> dict[str, int]:
     """Resident set size in KiB (Linux /proc) of this process and each of its descendants (the
     engine worker processes) by pid; empty where /proc is missing."""
-    sizes, pending = {}, [str(os.getpid())]
-    while pending:
-        pid = pending.pop()
+    sizes = {}
+    for pid in [str(os.getpid())] + descendants(os.getpid()):
         size = _rss_of(pid)
         if size:
             sizes[pid] = size
-        pending += _children(pid)
     return sizes
 
 

@@ -26,6 +26,7 @@ from engine.reproduce import (
     summarise,
     train_task,
 )
+from robustness_helpers import descendants
 
 ROW_KEYS = {"setting", "published", "source", "matches", "seeds", "metrics", "outcome_step",
             "verdicts", "seed_list"}
@@ -182,19 +183,6 @@ def test_slow_simsiam_caption_states_what_reproduce_measures():
     assert row["verdicts"].get("healthy", 0) == healthy
 
 
-def _descendants(pid: int) -> set[int]:
-    found, pending = set(), [pid]
-    while pending:
-        for task in Path(f"/proc/{pending.pop()}/task").glob("*/children"):
-            try:
-                children = [int(child) for child in task.read_text().split()]
-            except OSError:  # a thread or process ended while being read
-                continue
-            found.update(children)
-            pending += children
-    return found
-
-
 @pytest.mark.soak  # over ~5 s: spawns worker processes
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers through Linux /proc")
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
@@ -204,9 +192,9 @@ def test_a_killed_reproduce_takes_its_workers_with_it(signal_name):
                                text=True)
     try:
         deadline = time.monotonic() + 60
-        workers: set[int] = set()
+        workers: list[str] = []
         while time.monotonic() < deadline and len(workers) < 2:
-            workers = _descendants(process.pid)
+            workers = descendants(process.pid)
             time.sleep(0.1)
         assert workers, "no worker processes started"
         time.sleep(1.0)  # the workers are training

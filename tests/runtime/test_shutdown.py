@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from robustness_helpers import children
 
 SCRIPT = """
 import sys
@@ -40,17 +41,11 @@ def test_close_while_training_exits_cleanly():
 
 def wait_for_a_child_process(pid: int, timeout_s: float = 30.0) -> None:
     """Until the app has started its engine process (its window is up); a fixed 4 s elsewhere."""
-    tasks = Path(f"/proc/{pid}/task")
-    if not tasks.exists():
+    if not Path(f"/proc/{pid}/task").exists():
         time.sleep(4)
         return
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if any(child.read_text().split() for child in tasks.glob("*/children")):
-                return
-        except OSError:  # a thread ended while being read
-            pass
+    while time.monotonic() < deadline and not children(pid):
         time.sleep(0.05)
 
 
