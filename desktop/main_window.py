@@ -65,7 +65,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if zoom is None:
             zoom = read_float(self.settings, "view/zoom", 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
         self.theme, self.zoom = theme, zoom
-        self._wanted_size: QtCore.QSize | None = None  # the size a page's needs grew the window from
         self.pages: list[Page] = all_pages()
         self.controllers: dict[str, EngineController] = {}
         # Each page's panel is built when it is first shown or asked for: building all of them
@@ -541,28 +540,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cheat_sheet.set_theme(theme, zoom)
         self.lesson_bar.set_theme(theme, zoom)  # both built before the first call, in __init__
         self.theme_actions[theme.name].setChecked(True)
-
-    def event(self, event: QtCore.QEvent) -> bool:
-        handled = super().event(event)
-        # A page's needs grew the window (a zoom change half-way done, All plots at zoom 2), and a
-        # window never shrinks back by itself: whenever its layout settles it takes the size it had
-        # again, as far as the page now allows.
-        if (event.type() == QtCore.QEvent.LayoutRequest and self._wanted_size is not None
-                and self.windowState() == QtCore.Qt.WindowNoState and self.size() != self._wanted_size):
-            self.resize(self._wanted_size)  # never below the minimum: the rest waits for the next time
-        return handled
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        old, new = event.oldSize(), event.size()
-        forced = new.width() == self.minimumWidth() or new.height() == self.minimumHeight()
-        if not self.isVisible() or not old.isValid():
-            return
-        if forced and (new.width() > old.width() or new.height() > old.height()):
-            if self._wanted_size is None:
-                self._wanted_size = old  # a page's needs grew the window: remember the size it had
-        elif not forced:
-            self._wanted_size = None  # above every minimum: a size the user (or a restore) chose
 
     # -- persistence and shutdown ---------------------------------------------------------
     def _restore_layout(self) -> None:

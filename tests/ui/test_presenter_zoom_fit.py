@@ -103,20 +103,6 @@ def test_slider_names_wrap_rather_than_lose_their_end(qtbot, window):
     assert lines(panel.controls["teacher_temperature"].label) > 1.5  # the case this is about
 
 
-@pytest.mark.parametrize("page", ["byol", "multicrop"])
-def test_unticking_all_plots_at_zoom_2_gives_the_window_its_size_back(qtbot, open_window, page):
-    # Every plot at zoom 2 may need more than 720 px (multi-crop's band does); the window grows
-    # for them, and must not stay taller than the screen once they are hidden again.
-    window = open_window(pages=(page,), zoom=2.0)
-    settle(qtbot)
-    assert (window.width(), window.height()) == (1280, 720)
-    window.toggle_all_plots()
-    settle(qtbot)
-    assert window.panels[page].all_plots.isChecked()
-    window.toggle_all_plots()
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720), timeout=2000)
-
-
 @pytest.mark.window(pages=("ablation",), zoom=2.0)
 def test_the_ablation_verdict_and_the_agrees_column_stay_in_sight_at_zoom_2(qtbot, window):
     panel = window.panels["ablation"]
